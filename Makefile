@@ -1,0 +1,50 @@
+# The two commands: `make run` (set up and serve on 127.0.0.1:8000) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PLAN_FILE ?= fixtures/plans/okayama-kyodo-2021.toml
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test install migrate load-plan demo lint format check-migrations clean
+
+run: install migrate load-plan demo
+	$(BIN)/python manage.py runserver $(HOST)
+
+test: install
+	$(BIN)/python -m pytest
+
+install: $(VENV)/.installed
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstalls only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet ".[test]"
+	@rm -rf build *.egg-info
+	touch $@
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_roles
+
+load-plan: install
+	$(BIN)/python manage.py load_plan $(PLAN_FILE)
+
+demo: install
+	$(BIN)/python manage.py create_demo_accounts
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check-migrations: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

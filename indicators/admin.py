@@ -1,0 +1,61 @@
+from django.contrib import admin
+
+from indicators.models import Indicator, IndicatorResult
+
+
+class IndicatorResultInline(admin.TabularInline):
+    model = IndicatorResult
+    fields = ["fiscal_year", "value", "not_measured", "status", "analysis"]
+    extra = 0
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "policy_number",
+        "baseline",
+        "target",
+        "aggregation",
+        "department",
+    ]
+    list_filter = ["policy__plan", "policy", "department", "aggregation", "direction"]
+    list_select_related = ["policy", "department"]
+    search_fields = ["name", "notes", "data_source"]
+    fieldsets = [
+        (None, {"fields": ["policy", "position", "name", "unit", "decimal_places"]}),
+        ("基準値", {"fields": ["baseline_value", "baseline_year", "baseline_note"]}),
+        ("目標値", {"fields": ["target_value", "target_year", "target_note"]}),
+        (
+            "評価の方法",
+            {"fields": ["direction", "aggregation", "measurement_cycle", "data_source"]},
+        ),
+        ("担当", {"fields": ["department", "notes"]}),
+    ]
+    inlines = [IndicatorResultInline]
+
+    @admin.display(description="基本方針", ordering="policy__number")
+    def policy_number(self, indicator):
+        return indicator.policy.number
+
+    @admin.display(description="現状値")
+    def baseline(self, indicator):
+        return _value_with_unit(indicator.baseline_value, indicator)
+
+    @admin.display(description="目標値")
+    def target(self, indicator):
+        return _value_with_unit(indicator.target_value, indicator)
+
+
+def _value_with_unit(value, indicator):
+    return f"{value:,.{indicator.decimal_places}f}{indicator.unit}"
+
+
+@admin.register(IndicatorResult)
+class IndicatorResultAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "fiscal_year", "value", "not_measured", "status", "updated_at"]
+    list_filter = ["fiscal_year", "status", "indicator__policy__plan", "indicator__department"]
+    list_select_related = ["indicator"]
+    search_fields = ["indicator__name", "analysis"]
+    autocomplete_fields = ["indicator"]
+    readonly_fields = ["created_at", "updated_at"]

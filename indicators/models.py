@@ -1,0 +1,185 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from plans.models import (
+    BasicPolicy,
+    Department,
+    YearlyEntry,
+    fiscal_year_field,
+    fiscal_year_in_range,
+)
+
+# Wide enough for page views in the hundreds of millions and shares to four decimals.
+VALUE_DIGITS = {"max_digits": 18, "decimal_places": 4}
+
+
+class Direction(models.TextChoices):
+    INCREASE = "increase", "増加が望ましい"
+    DECREASE = "decrease", "減少が望ましい"
+
+
+class Aggregation(models.TextChoices):
+    LEVEL = "level", "単年度値"
+    CUMULATIVE = "cumulative", "累計"
+    AVERAGE = "average", "期間平均"
+
+
+class Indicator(models.Model):
+    """An outcome indicator (成果指標) of a basic policy, with its baseline and target."""
+
+    Direction = Direction
+    Aggregation = Aggregation
+
+    policy = models.ForeignKey(
+        BasicPolicy, verbose_name="基本方針", on_delete=models.CASCADE, related_name="indicators"
+    )
+    position = models.PositiveSmallIntegerField(
+        "掲載順", validators=[MinValueValidator(1)], help_text="基本方針の成果指標の表での順番"
+    )
+    name = models.CharField("指標名", max_length=300)
+    unit = models.CharField("単位", max_length=20, blank=True, help_text="%、人、団体、件など")
+    baseline_value = models.DecimalField("現状値(基準値)", **VALUE_DIGITS)
+    baseline_year = fiscal_year_field("基準値の年度")
+    baseline_note = models.CharField(
+        "基準値の注記",
+        max_length=200,
+        blank=True,
+        help_text="例: 12月末、平成28年度から令和元年度の平均",
+    )
+    target_value = models.DecimalField("目標値", **VALUE_DIGITS)
+    target_year = fiscal_year_field("目標値の年度")
+    target_note = models.CharField(
+        "目標値の注記", max_length=200, blank=True, help_text="例: 累計数、5年平均"
+    )
+    direction = models.CharField(
+        "望ましい方向", max_length=10, choices=Direction, default=Direction.INCREASE
+    )
+    aggregation = models.CharField(
+        "集計方法",
+        max_length=12,
+        choices=Aggregation,
+        default=Aggregation.LEVEL,
+        help_text="単年度値: その年の値で評価 / 累計: 計画期間の合計を目標と比べる / "
+        "期間平均: 計画期間の平均を目標と比べる",
+    )
+    measurement_cycle = models.PositiveSmallIntegerField(
+        "測定周期(年)",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="1なら毎年、2なら2年ごとに測定します(市民意識調査など)。",
+    )
+    data_source = models.CharField("出典・把握方法", max_length=200, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name="所管課",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicators",
+    )
+    decimal_places = models.PositiveSmallIntegerField(
+        "表示する小数点以下の桁数",
+        default=0,
+        validators=[MaxValueValidator(VALUE_DIGITS["decimal_places"])],
+    )
+    notes = models.TextField("備考", blank=True)
+
+    class Meta:
+        verbose_name = "成果指標"
+        verbose_name_plural = "成果指標"
+        ordering = ["policy__plan", "policy__number", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "position"],
+                name="indicator_position_unique_in_policy",
+                violation_error_message="この基本方針には同じ掲載順の成果指標がすでにあります。",
+            ),
+            models.UniqueConstraint(
+                fields=["policy", "name"],
+                name="indicator_name_unique_in_policy",
+                violation_error_message="この基本方針には同じ名前の成果指標がすでにあります。",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_year__gt=F("baseline_year")),
+                name="indicator_target_after_baseline",
+                violation_error_message="目標値の年度は基準値の年度より後にしてください。",
+            ),
+            models.CheckConstraint(
+                condition=fiscal_year_in_range("baseline_year")
+                & fiscal_year_in_range("target_year"),
+                name="indicator_years_in_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(aggregation="cumulative", direction="decrease"),
+                name="indicator_cumulative_increases",
+                violation_error_message="累計の指標は「増加が望ましい」にしてください。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(aggregation="cumulative", target_value__lte=0),
+                name="indicator_cumulative_target_positive",
+                violation_error_message="累計の指標の目標値は0より大きくしてください。",
+            ),
+            models.CheckConstraint(
+                condition=Q(measurement_cycle__gte=1, measurement_cycle__lte=10),
+                name="indicator_measurement_cycle_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(decimal_places__lte=VALUE_DIGITS["decimal_places"]),
+                name="indicator_decimal_places_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values) & Q(aggregation__in=Aggregation.values),
+                name="indicator_choices_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.policy_id and self.target_year:
+            plan = self.policy.plan
+            if self.target_year not in plan.fiscal_years:
+                message = f"目標値の年度は計画期間({plan.period_label})の中で選んでください。"
+                raise ValidationError({"target_year": message})
+
+
+class IndicatorResult(YearlyEntry):
+    """An indicator's actual value for one fiscal year, or the fact that it was not measured."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="成果指標", on_delete=models.CASCADE, related_name="results"
+    )
+    value = models.DecimalField("実績値", null=True, blank=True, **VALUE_DIGITS)
+    not_measured = models.BooleanField(
+        "今年度は測定なし", default=False, help_text="調査を行わない年度などで値がない場合"
+    )
+    analysis = models.TextField("要因分析", blank=True)
+
+    class Meta(YearlyEntry.Meta):
+        verbose_name = "成果指標の実績"
+        verbose_name_plural = "成果指標の実績"
+        ordering = ["indicator", "fiscal_year"]
+        constraints = [
+            *YearlyEntry.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["indicator", "fiscal_year"],
+                name="one_result_per_indicator_and_year",
+                violation_error_message="この成果指標のこの年度の実績はすでにあります。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(not_measured=True, value__isnull=False),
+                name="result_not_measured_has_no_value",
+                violation_error_message="「今年度は測定なし」のときは実績値を空にしてください。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.fiscal_year}年度"
+
+    @property
+    def plan(self):
+        return self.indicator.policy.plan if self.indicator_id else None

@@ -1,0 +1,102 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from indicators.models import Indicator
+from plans.models import BasicPolicy, Department, Measure, Plan
+from projects.models import MeasureProject
+
+admin.site.site_header = "協働推進計画 進捗管理ポータル 管理画面"
+admin.site.site_title = "協働推進計画 進捗管理ポータル"
+admin.site.index_title = "計画と進捗の管理"
+
+
+class BasicPolicyInline(admin.TabularInline):
+    model = BasicPolicy
+    fields = ["number", "title"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["title", "municipality", "period_label", "baseline_fiscal_year", "status"]
+    list_filter = ["status", "municipality"]
+    search_fields = ["title", "code", "municipality"]
+    fieldsets = [
+        (None, {"fields": ["code", "title", "municipality", "status"]}),
+        ("期間", {"fields": ["first_fiscal_year", "last_fiscal_year", "baseline_fiscal_year"]}),
+        ("進行管理", {"fields": ["reporting_bodies", "progress_management"]}),
+    ]
+    inlines = [BasicPolicyInline]
+
+    @admin.display(description="計画期間", ordering="first_fiscal_year")
+    def period_label(self, plan):
+        return plan.period_label
+
+
+class MeasureInline(admin.StackedInline):
+    model = Measure
+    fields = [("number", "title"), "description"]
+    extra = 0
+    show_change_link = True
+
+
+class IndicatorInline(admin.StackedInline):
+    model = Indicator
+    fields = [
+        ("position", "name"),
+        ("baseline_value", "baseline_year", "baseline_note"),
+        ("target_value", "target_year", "target_note"),
+        ("unit", "decimal_places"),
+        ("aggregation", "direction", "measurement_cycle"),
+        "department",
+    ]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(BasicPolicy)
+class BasicPolicyAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "plan"]
+    list_display_links = ["number", "title"]
+    list_filter = ["plan"]
+    list_select_related = ["plan"]
+    search_fields = ["title", "bullets"]
+    fields = ["plan", "number", "title", "bullets"]
+    inlines = [MeasureInline, IndicatorInline]
+
+
+class MeasureProjectInline(admin.TabularInline):
+    model = MeasureProject
+    fields = ["position", "project", "listed_summary"]
+    autocomplete_fields = ["project"]
+    extra = 0
+
+
+@admin.register(Measure)
+class MeasureAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "policy"]
+    list_display_links = ["code", "title"]
+    list_filter = ["policy__plan", "policy"]
+    search_fields = ["title", "description"]
+    fields = ["policy", "number", "title", "description"]
+    inlines = [MeasureProjectInline]
+
+    @admin.display(description="コード", ordering="policy__number")
+    def code(self, measure):
+        return measure.code
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "member_count", "is_demo"]
+    list_filter = ["is_demo"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description="担当者数", ordering="member_count")
+    def member_count(self, department):
+        return department.member_count

@@ -1,0 +1,282 @@
+from itertools import groupby
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from plans.fiscal_years import format_fiscal_year
+
+# Fiscal years are stored as the calendar year they start in (2021 = 2021年度 = 令和3年度).
+FISCAL_YEAR_MIN = 1900
+FISCAL_YEAR_MAX = 2999
+FISCAL_YEAR_VALIDATORS = [MinValueValidator(FISCAL_YEAR_MIN), MaxValueValidator(FISCAL_YEAR_MAX)]
+
+
+def fiscal_year_field(verbose_name, **kwargs):
+    return models.PositiveSmallIntegerField(
+        verbose_name, validators=FISCAL_YEAR_VALIDATORS, **kwargs
+    )
+
+
+def fiscal_year_in_range(field_name):
+    return Q(**{f"{field_name}__gte": FISCAL_YEAR_MIN, f"{field_name}__lte": FISCAL_YEAR_MAX})
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "策定中"
+    ACTIVE = "active", "推進中"
+    FINAL_EVALUATION = "final_evaluation", "最終評価中"
+    CLOSED = "closed", "終了"
+
+
+class PlanQuerySet(models.QuerySet):
+    def with_structure(self):
+        """Prefetch the whole plan text: policies, indicators, measures and their project rows."""
+        return self.prefetch_related(
+            "policies__indicators",
+            "policies__measures__project_links__project",
+        )
+
+
+class Plan(models.Model):
+    Status = PlanStatus
+
+    code = models.SlugField(
+        "計画コード",
+        max_length=50,
+        unique=True,
+        help_text="URLやファイル名で計画を識別する半角英数字とハイフン(例: okayama-kyodo-2021)",
+    )
+    title = models.CharField("計画名", max_length=200)
+    municipality = models.CharField("自治体名", max_length=100)
+    first_fiscal_year = fiscal_year_field("計画期間(初年度)")
+    last_fiscal_year = fiscal_year_field("計画期間(最終年度)")
+    baseline_fiscal_year = fiscal_year_field(
+        "基準年度", help_text="現状値(基準値)を測った年度。計画期間の初年度より前の年度です。"
+    )
+    status = models.CharField("状態", max_length=20, choices=Status, default=Status.ACTIVE)
+    reporting_bodies = models.TextField(
+        "報告先", blank=True, help_text="進捗状況を報告する会議体。1行に1つ記入します。"
+    )
+    progress_management = models.TextField("進行管理", blank=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "計画"
+        verbose_name_plural = "計画"
+        ordering = ["-first_fiscal_year", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_fiscal_year__gte=F("first_fiscal_year")),
+                name="plan_period_ends_after_it_starts",
+                violation_error_message="計画期間の最終年度は初年度以降にしてください。",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_fiscal_year__lt=F("first_fiscal_year")),
+                name="plan_baseline_before_period",
+                violation_error_message="基準年度は計画期間の初年度より前にしてください。",
+            ),
+            models.CheckConstraint(
+                condition=fiscal_year_in_range("first_fiscal_year")
+                & fiscal_year_in_range("last_fiscal_year")
+                & fiscal_year_in_range("baseline_fiscal_year"),
+                name="plan_fiscal_years_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PlanStatus.values), name="plan_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title}({self.period_label})"
+
+    @property
+    def period_label(self):
+        first, last = self.first_fiscal_year, self.last_fiscal_year
+        return f"{format_fiscal_year(first)}〜{format_fiscal_year(last)}"
+
+    @property
+    def fiscal_years(self):
+        return range(self.first_fiscal_year, self.last_fiscal_year + 1)
+
+    @property
+    def reporting_body_list(self):
+        return [line.strip() for line in self.reporting_bodies.splitlines() if line.strip()]
+
+
+class Department(models.Model):
+    """A division of the city (所管課) that reports indicators and runs projects."""
+
+    name = models.CharField("所管課名", max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="担当者",
+        related_name="departments",
+        blank=True,
+        help_text="この所管課の指標と事業を入力できる職員。",
+    )
+    is_demo = models.BooleanField(
+        "デモ用データ", default=False, help_text="動作確認用に作られた架空の所管課です。"
+    )
+
+    class Meta:
+        verbose_name = "所管課"
+        verbose_name_plural = "所管課"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class BasicPolicy(models.Model):
+    plan = models.ForeignKey(
+        Plan, verbose_name="計画", on_delete=models.CASCADE, related_name="policies"
+    )
+    number = models.PositiveSmallIntegerField("番号", validators=[MinValueValidator(1)])
+    title = models.CharField("基本方針", max_length=300)
+    bullets = models.TextField(
+        "方針の内容", blank=True, help_text="基本方針の下の箇条書き。1行に1項目です。"
+    )
+
+    class Meta:
+        verbose_name = "基本方針"
+        verbose_name_plural = "基本方針"
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "number"],
+                name="policy_number_unique_in_plan",
+                violation_error_message="この計画には同じ番号の基本方針がすでにあります。",
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="policy_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"基本方針{self.number} {self.title}"
+
+    @property
+    def code(self):
+        return str(self.number)
+
+    @property
+    def bullet_list(self):
+        return [line for line in self.bullets.splitlines() if line.strip()]
+
+
+class MeasureManager(models.Manager):
+    def get_queryset(self):
+        # A measure is always shown with its code, which needs the policy's number.
+        return super().get_queryset().select_related("policy")
+
+
+class Measure(models.Model):
+    policy = models.ForeignKey(
+        BasicPolicy, verbose_name="基本方針", on_delete=models.CASCADE, related_name="measures"
+    )
+    number = models.PositiveSmallIntegerField(
+        "番号", validators=[MinValueValidator(1)], help_text="基本方針の中での番号(1-2なら2)"
+    )
+    title = models.CharField("基本施策", max_length=300)
+    description = models.TextField("施策の内容", blank=True)
+
+    objects = MeasureManager()
+
+    class Meta:
+        verbose_name = "基本施策"
+        verbose_name_plural = "基本施策"
+        ordering = ["policy__plan", "policy__number", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "number"],
+                name="measure_number_unique_in_policy",
+                violation_error_message="この基本方針には同じ番号の基本施策がすでにあります。",
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="measure_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    @property
+    def code(self):
+        """The measure's code as the plan prints it ("1-2"); unique within a plan."""
+        return f"{self.policy.number}-{self.number}"
+
+    def project_rows(self):
+        """The rows of the measure's 主な事業 table: (projects, 事業概要), as the plan prints them.
+
+        The plan sometimes lists several projects in one row; such links share a position.
+        """
+        return [
+            ([link.project for link in links], links[0].summary)
+            for links in (
+                list(group)
+                for _, group in groupby(self.project_links.all(), key=lambda link: link.position)
+            )
+        ]
+
+
+class EntryStatus(models.TextChoices):
+    """Where a yearly entry stands in the review workflow."""
+
+    DRAFT = "draft", "下書き"
+    SUBMITTED = "submitted", "提出済"
+    RETURNED = "returned", "差戻し"
+    APPROVED = "approved", "承認済"
+
+
+class YearlyEntry(models.Model):
+    """What indicator results and project progress records share: a fiscal year and a review."""
+
+    fiscal_year = fiscal_year_field("年度")
+    status = models.CharField("状態", max_length=20, choices=EntryStatus, default=EntryStatus.DRAFT)
+    return_reason = models.TextField("差戻し理由", blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="入力者",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承認者",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField("承認日時", null=True, blank=True)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=fiscal_year_in_range("fiscal_year"),
+                name="%(app_label)s_%(class)s_fiscal_year_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EntryStatus.values),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        plan = self.plan
+        if plan and self.fiscal_year and self.fiscal_year not in plan.fiscal_years:
+            raise ValidationError(
+                {
+                    "fiscal_year": f"年度は計画期間({plan.period_label})の中で選んでください。",
+                }
+            )
+
+    @property
+    def plan(self):
+        raise NotImplementedError

@@ -1,0 +1,90 @@
+"""Demo accounts: for trying the portal locally, never on a production server."""
+
+import io
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+
+from indicators.models import Indicator
+from plans.demo import DEMO_PASSWORD
+from plans.models import Department
+from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
+from projects.models import Project
+
+pytestmark = pytest.mark.django_db
+
+
+def create_demo_accounts():
+    out = io.StringIO()
+    call_command("create_demo_accounts", stdout=out)
+    return out.getvalue()
+
+
+def roles_of(username):
+    user = get_user_model().objects.get(username=username)
+    return sorted(user.groups.values_list("name", flat=True))
+
+
+def test_refuses_to_run_when_debug_is_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="開発環境"):
+        call_command("create_demo_accounts")
+    assert not get_user_model().objects.exists()
+
+
+def test_creates_one_account_per_role_with_the_documented_password(settings, okayama_plan):
+    settings.DEBUG = True
+    output = create_demo_accounts()
+
+    assert DEMO_PASSWORD in output
+    assert roles_of("demo-admin") == [ADMINISTRATORS]
+    assert roles_of("demo-staff-a") == [DEPARTMENT_STAFF]
+    assert roles_of("demo-staff-b") == [DEPARTMENT_STAFF]
+    assert roles_of("demo-committee") == [COMMITTEE_MEMBERS]
+    admin = authenticate(username="demo-admin", password=DEMO_PASSWORD)
+    assert admin is not None and admin.is_staff and not admin.is_superuser
+    staff = authenticate(username="demo-staff-a", password=DEMO_PASSWORD)
+    assert staff is not None and not staff.is_staff
+
+
+def test_assigns_the_plan_to_two_demo_departments(settings, okayama_plan):
+    settings.DEBUG = True
+    create_demo_accounts()
+
+    department_a, department_b = Department.objects.order_by("pk")
+    assert department_a.is_demo and department_b.is_demo
+    assert list(department_a.members.values_list("username", flat=True)) == ["demo-staff-a"]
+    assert list(department_b.members.values_list("username", flat=True)) == ["demo-staff-b"]
+    # Policies 1 and 3 go to the first department, policy 2 to the second.
+    assert set(
+        Indicator.objects.filter(department=department_b).values_list("policy__number", flat=True)
+    ) == {2}
+    assert Indicator.objects.filter(department=department_a).count() == 4
+    assert Project.objects.filter(department=department_b).count() == 11  # 6 + 3 + 2 new in 2-3
+    assert not Project.objects.filter(department__isnull=True).exists()
+
+
+def test_running_twice_changes_nothing_and_keeps_existing_assignments(settings, okayama_plan):
+    settings.DEBUG = True
+    create_demo_accounts()
+    real = Department.objects.create(name="市民協働企画総務課")
+    Project.objects.filter(name="フォーラムの開催").update(department=real)
+    user = get_user_model().objects.get(username="demo-admin")
+    user.set_password("changed-by-the-user")
+    user.save()
+
+    output = create_demo_accounts()
+
+    assert "既にあります" in output and "作成しました" not in output
+    assert get_user_model().objects.count() == 4
+    assert Department.objects.count() == 3
+    assert Project.objects.get(name="フォーラムの開催").department == real
+    assert authenticate(username="demo-admin", password="changed-by-the-user") is not None
+
+
+def test_setup_roles_is_idempotent(roles):
+    call_command("setup_roles", stdout=io.StringIO())
+    call_command("setup_roles", stdout=io.StringIO())
+    assert roles[ADMINISTRATORS].permissions.filter(codename="change_indicator").exists()
+    assert not roles[COMMITTEE_MEMBERS].permissions.exists()
