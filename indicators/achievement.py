@@ -1,0 +1,367 @@
+"""Achievement of a plan's outcome indicators (成果指標の達成度), in pure Decimal arithmetic.
+
+An indicator has a baseline B (its value in the baseline year), a target T, the plan's first
+year f and last year l (N = l - f + 1 plan years), a direction (increase or decrease is better)
+and an aggregation kind. It is evaluated for a fiscal year k as of the evaluated year
+min(k, l), from the actual values a_j of the plan years f <= j <= min(k, l). Years without a
+value (absent, or marked not measured) are skipped; values outside those years are ignored.
+
+    kind        current value V_k                  progress p_k
+    level       latest available a_j               (V_k - B) / (T - B)
+    cumulative  S_k = sum of the available a_j     S_k / T
+    average     mean of the available a_j          (V_k - B) / (T - B)
+
+For a decrease target both T - B and V - B are negative, so no special case is needed. When
+T == B (a "maintain" target) p is 1 if V is on the right side of T (V >= T for increase,
+V <= T for decrease), else 0. A cumulative indicator must increase and have a target above 0.
+
+Expected pace e_k = (k - f + 1) / N, clamped to [0, 1].
+Grade: A (達成) p >= 1; B (順調) p >= b_ratio * e_k; C (やや遅れ) p >= c_ratio * e_k;
+D (遅れ) below; NONE (評価不能) when there is no value yet. Defaults: b_ratio 1, c_ratio 0.6.
+Regressed (後退): V strictly on the wrong side of B; for cumulative the mean annual value
+S_k / (number of years used) is compared with B. Plain ratio (達成率) = V / T (S_k / T for
+cumulative), None when T == 0.
+
+Progress is not capped per indicator; rollups cap it to [0, 1]. Nothing is rounded here
+except by format_number() and format_percent(), which alone decide display precision.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+MINUS = "\u2212"
+NO_VALUE_EXPLANATION = "実績値がないため評価できません"
+
+
+class Aggregation(StrEnum):
+    """How the yearly values make the current value (same strings as the model's choices)."""
+
+    LEVEL = "level"
+    CUMULATIVE = "cumulative"
+    AVERAGE = "average"
+
+
+class Direction(StrEnum):
+    """Which way the indicator should move (same strings as the model's choices)."""
+
+    INCREASE = "increase"
+    DECREASE = "decrease"
+
+
+class Grade(StrEnum):
+    """The achievement grade; NONE (評価不能) when there is no value yet."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    NONE = "-"
+
+    @property
+    def label(self) -> str:
+        """The Japanese name of the grade: 達成, 順調, やや遅れ, 遅れ or 評価不能."""
+        return _GRADE_LABELS[self]
+
+    @property
+    def symbol(self) -> str:
+        """The letter to display: "A" to "D", or "−" (U+2212) for NONE."""
+        return MINUS if self is Grade.NONE else self.value
+
+
+_GRADE_LABELS = {
+    Grade.A: "達成",
+    Grade.B: "順調",
+    Grade.C: "やや遅れ",
+    Grade.D: "遅れ",
+    Grade.NONE: "評価不能",
+}
+
+
+def _decimal(value: Decimal | int, name: str) -> Decimal:
+    # Floats would bring binary rounding into figures that are published to the decimal place.
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"{name} must be a Decimal or an int, not {type(value).__name__}")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"{name} must be a finite number, not {number}")
+    return number
+
+
+def _year(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int fiscal year, not {type(value).__name__}")
+    return value
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Grade B needs progress >= b_ratio * expected pace, grade C >= c_ratio * expected pace."""
+
+    b_ratio: Decimal = Decimal("1")
+    c_ratio: Decimal = Decimal("0.6")
+
+    def __post_init__(self) -> None:
+        b_ratio = _decimal(self.b_ratio, "b_ratio")
+        c_ratio = _decimal(self.c_ratio, "c_ratio")
+        if not 0 <= c_ratio <= b_ratio:
+            raise ValueError(
+                f"thresholds must satisfy 0 <= c_ratio <= b_ratio, got c_ratio={c_ratio} "
+                f"and b_ratio={b_ratio}"
+            )
+        object.__setattr__(self, "b_ratio", b_ratio)
+        object.__setattr__(self, "c_ratio", c_ratio)
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class Achievement:
+    """An indicator's achievement for one fiscal year, as computed by evaluate()."""
+
+    fiscal_year: int
+    evaluated_year: int
+    aggregation: Aggregation
+    direction: Direction
+    baseline: Decimal
+    target: Decimal
+    current_value: Decimal | None
+    progress: Decimal | None
+    ratio: Decimal | None
+    expected_pace: Decimal
+    grade: Grade
+    regressed: bool
+    years_used: tuple[int, ...]
+    years_not_measured: tuple[int, ...]
+    years_missing: tuple[int, ...]
+
+    @property
+    def has_value(self) -> bool:
+        """Whether any actual value went into the evaluation."""
+        return self.current_value is not None
+
+    @property
+    def capped_progress(self) -> Decimal | None:
+        """Progress clamped to [0, 1], as used by rollups and progress bars."""
+        if self.progress is None:
+            return None
+        return min(max(self.progress, Decimal(0)), Decimal(1))
+
+    @property
+    def is_maintain_target(self) -> bool:
+        """Whether the target is to keep the baseline level (T == B) rather than move it."""
+        return self.aggregation is not Aggregation.CUMULATIVE and self.target == self.baseline
+
+
+def expected_pace(*, first_year: int, last_year: int, fiscal_year: int) -> Decimal:
+    """The share of the plan period elapsed by the end of fiscal_year, clamped to [0, 1]."""
+    first_year = _year(first_year, "first_year")
+    last_year = _year(last_year, "last_year")
+    fiscal_year = _year(fiscal_year, "fiscal_year")
+    if first_year > last_year:
+        raise ValueError(f"first_year {first_year} is after last_year {last_year}")
+    plan_years = last_year - first_year + 1
+    elapsed = min(max(fiscal_year - first_year + 1, 0), plan_years)
+    return Decimal(elapsed) / Decimal(plan_years)
+
+
+def grade_for(
+    progress: Decimal | None, expected: Decimal, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Grade:
+    """The grade for a progress against the expected pace; NONE when progress is None."""
+    if progress is None:
+        return Grade.NONE
+    progress = _decimal(progress, "progress")
+    expected = _decimal(expected, "expected")
+    if progress >= 1:
+        return Grade.A
+    if progress >= thresholds.b_ratio * expected:
+        return Grade.B
+    if progress >= thresholds.c_ratio * expected:
+        return Grade.C
+    return Grade.D
+
+
+def _is_worse(value: Decimal, reference: Decimal, direction: Direction) -> bool:
+    """Whether value is strictly on the wrong side of reference."""
+    if direction is Direction.INCREASE:
+        return value < reference
+    return value > reference
+
+
+def _progress_between(
+    value: Decimal, baseline: Decimal, target: Decimal, direction: Direction
+) -> Decimal:
+    if target == baseline:
+        return Decimal(0) if _is_worse(value, target, direction) else Decimal(1)
+    return (value - baseline) / (target - baseline)
+
+
+def _checked_values(values: Mapping[int, Decimal | int | None]) -> dict[int, Decimal | None]:
+    return {
+        _year(year, "a year in values"): None
+        if value is None
+        else _decimal(value, f"the value for {year}")
+        for year, value in values.items()
+    }
+
+
+def evaluate(
+    *,
+    aggregation: Aggregation | str,
+    direction: Direction | str,
+    baseline: Decimal | int,
+    target: Decimal | int,
+    first_year: int,
+    last_year: int,
+    fiscal_year: int,
+    values: Mapping[int, Decimal | int | None],
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Achievement:
+    """Evaluate an indicator for fiscal_year from its actual values.
+
+    values maps fiscal years to actual values; None means "not measured that year" and an
+    absent year has no entry at all. Both are skipped. Raises TypeError for floats and
+    ValueError for a cumulative indicator that decreases or whose target is not above zero.
+    """
+    aggregation = Aggregation(aggregation)
+    direction = Direction(direction)
+    baseline = _decimal(baseline, "baseline")
+    target = _decimal(target, "target")
+    pace = expected_pace(first_year=first_year, last_year=last_year, fiscal_year=fiscal_year)
+    if aggregation is Aggregation.CUMULATIVE:
+        if direction is Direction.DECREASE:
+            raise ValueError(
+                "a cumulative indicator must have direction 'increase': a running total of "
+                "yearly figures cannot be brought down to a target"
+            )
+        if target <= 0:
+            raise ValueError(f"a cumulative indicator needs a target above zero, not {target}")
+    actuals = _checked_values(values)
+
+    evaluated_year = min(fiscal_year, last_year)
+    plan_years = range(first_year, evaluated_year + 1)
+    available = tuple(year for year in plan_years if actuals.get(year) is not None)
+    not_measured = tuple(year for year in plan_years if year in actuals and actuals[year] is None)
+    missing = tuple(year for year in plan_years if year not in actuals)
+    years_used = available[-1:] if aggregation is Aggregation.LEVEL else available
+
+    current = progress = ratio = None
+    regressed = False
+    if years_used:
+        total = sum((actuals[year] for year in years_used), Decimal(0))
+        if aggregation is Aggregation.CUMULATIVE:
+            current = total
+            progress = total / target
+            # B is one year's figure, so the total is compared through its yearly mean.
+            regressed = _is_worse(total / len(years_used), baseline, direction)
+        else:
+            # For level, years_used holds only the latest year, so the mean is its value.
+            current = total / len(years_used)
+            progress = _progress_between(current, baseline, target, direction)
+            regressed = _is_worse(current, baseline, direction)
+        ratio = None if target == 0 else current / target
+
+    return Achievement(
+        fiscal_year=fiscal_year,
+        evaluated_year=evaluated_year,
+        aggregation=aggregation,
+        direction=direction,
+        baseline=baseline,
+        target=target,
+        current_value=current,
+        progress=progress,
+        ratio=ratio,
+        expected_pace=pace,
+        grade=grade_for(progress, pace, thresholds),
+        regressed=regressed,
+        years_used=years_used,
+        years_not_measured=not_measured,
+        years_missing=missing,
+    )
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """Grade counts and mean capped progress over a group of indicators."""
+
+    counts: dict[Grade, int]
+    total: int
+    evaluated: int
+    not_evaluable: int
+    regressed: int
+    mean_progress: Decimal | None
+
+
+def _as_grade(grade: Grade | str | None) -> Grade:
+    if isinstance(grade, Grade):
+        return grade
+    text = (grade or "").strip()
+    return Grade.NONE if text in ("", MINUS) else Grade(text)
+
+
+def count_grades(grades: Iterable[Grade | str | None]) -> dict[Grade, int]:
+    """Count grades, all five included; None, "" and "-" count as NONE."""
+    counts = dict.fromkeys(Grade, 0)
+    for grade in grades:
+        counts[_as_grade(grade)] += 1
+    return counts
+
+
+def rollup(achievements: Iterable[Achievement]) -> Rollup:
+    """Summarise achievements; indicators without a value are left out of mean_progress."""
+    items = list(achievements)
+    counts = count_grades(item.grade for item in items)
+    capped = [item.capped_progress for item in items if item.has_value]
+    return Rollup(
+        counts=counts,
+        total=len(items),
+        evaluated=len(capped),
+        not_evaluable=counts[Grade.NONE],
+        regressed=sum(item.regressed for item in items),
+        mean_progress=sum(capped, Decimal(0)) / len(capped) if capped else None,
+    )
+
+
+def format_number(value: Decimal | int | None, places: int) -> str:
+    """Round half up to places decimals with "," thousands separators; None gives "−"."""
+    if value is None:
+        return MINUS
+    if places < 0:
+        raise ValueError(f"places must not be negative, got {places}")
+    rounded = _decimal(value, "value").quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded):,.{places}f}"
+    # A value that rounds to zero is shown without a sign.
+    return MINUS + text if rounded < 0 else text
+
+
+def format_percent(fraction: Decimal | int | None, places: int = 0) -> str:
+    """Show a fraction as a percentage, e.g. 0.4909 as "49%"; None gives "−"."""
+    if fraction is None:
+        return MINUS
+    return format_number(_decimal(fraction, "fraction") * 100, places) + "%"
+
+
+def explain(a: Achievement, places: int) -> str:
+    """The progress calculation written out in Japanese, values shown with places decimals."""
+    if not a.has_value:
+        return NO_VALUE_EXPLANATION
+    value = format_number(a.current_value, places)
+    target = format_number(a.target, places)
+    baseline = format_number(a.baseline, places)
+    percent = format_percent(a.progress)
+    if a.aggregation is Aggregation.CUMULATIVE:
+        return f"累計 {value} ÷ 目標 {target} = {percent}"
+    average = a.aggregation is Aggregation.AVERAGE
+    if a.is_maintain_target:
+        met = a.progress == 1
+        if a.direction is Direction.INCREASE:
+            relation = "以上の" if met else "を下回る"
+        else:
+            relation = "以下の" if met else "を上回る"
+        subject = "平均" if average else "実績"
+        return f"現状維持の目標: {subject} {value} が目標 {target} {relation}ため {percent}"
+    formula = f"({value} {MINUS} {baseline}) ÷ ({target} {MINUS} {baseline}) = {percent}"
+    return f"平均 {value} → {formula}" if average else formula
