@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from indicators.achievement import format_number
 from indicators.models import Indicator, IndicatorResult
 
 
@@ -48,7 +49,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 def _value_with_unit(value, indicator):
-    return f"{value:,.{indicator.decimal_places}f}{indicator.unit}"
+    return format_number(value, indicator.decimal_places) + indicator.unit
 
 
 @admin.register(IndicatorResult)

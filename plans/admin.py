@@ -26,6 +26,7 @@ class PlanAdmin(admin.ModelAdmin):
         (None, {"fields": ["code", "title", "municipality", "status"]}),
         ("期間", {"fields": ["first_fiscal_year", "last_fiscal_year", "baseline_fiscal_year"]}),
         ("進行管理", {"fields": ["reporting_bodies", "progress_management"]}),
+        ("評価の基準", {"fields": ["grade_b_ratio", "grade_c_ratio"]}),
     ]
     inlines = [BasicPolicyInline]
 

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from itertools import groupby
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from indicators.achievement import Thresholds
 from plans.fiscal_years import format_fiscal_year
 
 # Fiscal years are stored as the calendar year they start in (2021 = 2021年度 = 令和3年度).
@@ -61,6 +63,20 @@ class Plan(models.Model):
         "報告先", blank=True, help_text="進捗状況を報告する会議体。1行に1つ記入します。"
     )
     progress_management = models.TextField("進行管理", blank=True)
+    grade_b_ratio = models.DecimalField(
+        "評価B(順調)の基準",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        help_text="進捗率が「期待される進捗(経過年数÷計画年数)」のこの倍以上ならB(順調)です。",
+    )
+    grade_c_ratio = models.DecimalField(
+        "評価C(やや遅れ)の基準",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.60"),
+        help_text="進捗率が「期待される進捗」のこの倍以上ならC(やや遅れ)、未満ならD(遅れ)です。",
+    )
 
     objects = PlanQuerySet.as_manager()
 
@@ -88,6 +104,13 @@ class Plan(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=PlanStatus.values), name="plan_status_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(grade_c_ratio__gte=0, grade_b_ratio__gte=F("grade_c_ratio")),
+                name="plan_grade_thresholds_ordered",
+                violation_error_message=(
+                    "評価の基準は 0 ≦ C(やや遅れ)の基準 ≦ B(順調)の基準 にしてください。"
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -101,6 +124,11 @@ class Plan(models.Model):
     @property
     def fiscal_years(self):
         return range(self.first_fiscal_year, self.last_fiscal_year + 1)
+
+    @property
+    def thresholds(self):
+        """The plan's grade thresholds, for the achievement arithmetic."""
+        return Thresholds(b_ratio=self.grade_b_ratio, c_ratio=self.grade_c_ratio)
 
     @property
     def reporting_body_list(self):

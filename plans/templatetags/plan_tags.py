@@ -1,5 +1,6 @@
 from django import template
 
+from indicators.achievement import format_number
 from plans.fiscal_years import format_fiscal_year
 
 register = template.Library()
@@ -15,5 +16,5 @@ def fiscal_year(year):
 def indicator_value(indicator, value):
     """A value of an indicator with its display precision, thousands separators and unit."""
     if value is None:
-        return "−"
-    return f"{value:,.{indicator.decimal_places}f}{indicator.unit}"
+        return format_number(None, 0)
+    return format_number(value, indicator.decimal_places) + indicator.unit
