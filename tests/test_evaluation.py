@@ -6,11 +6,11 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from indicators.achievement import Grade
+from indicators.achievement import Aggregation, Direction, Grade
 from indicators.evaluation import plan_evaluation
 from indicators.models import Indicator
 from plans.models import EntryStatus
-from projects.models import Project
+from projects.models import Project, ProjectProgress
 from tests.factories import (
     BasicPolicyFactory,
     IndicatorFactory,
@@ -212,3 +212,10 @@ def test_query_count_does_not_grow_with_the_plan():
     assert sum(large_evaluation.project_grades.values()) == 40
     assert small_evaluation.rollup.total == 1
     assert large == small == 6  # policies, indicators, results, measures, rows, progress
+
+
+def test_model_choices_and_the_pure_module_use_the_same_strings():
+    assert set(Indicator.Aggregation.values) == {kind.value for kind in Aggregation}
+    assert set(Indicator.Direction.values) == {direction.value for direction in Direction}
+    assert set(ProjectProgress.Grade.values) == {"A", "B", "C", "D"}
+    assert all(Grade(letter).label in label for letter, label in ProjectProgress.Grade.choices)
