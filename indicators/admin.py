@@ -1,17 +1,19 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.achievement import format_number
 from indicators.models import Indicator, IndicatorResult
+from plans.admin_mixins import ReadOnlyEntryAdminMixin
 
 
-class IndicatorResultInline(admin.TabularInline):
+class IndicatorResultInline(ReadOnlyEntryAdminMixin, admin.TabularInline):
     model = IndicatorResult
     fields = ["fiscal_year", "value", "not_measured", "status", "analysis"]
     extra = 0
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(SimpleHistoryAdmin):
     list_display = [
         "name",
         "policy_number",
@@ -31,6 +33,7 @@ class IndicatorAdmin(admin.ModelAdmin):
             "評価の方法",
             {"fields": ["direction", "aggregation", "measurement_cycle", "data_source"]},
         ),
+        ("入力の範囲", {"fields": ["min_value", "max_value"]}),
         ("担当", {"fields": ["department", "notes"]}),
     ]
     inlines = [IndicatorResultInline]
@@ -53,10 +56,9 @@ def _value_with_unit(value, indicator):
 
 
 @admin.register(IndicatorResult)
-class IndicatorResultAdmin(admin.ModelAdmin):
+class IndicatorResultAdmin(ReadOnlyEntryAdminMixin, SimpleHistoryAdmin):
     list_display = ["indicator", "fiscal_year", "value", "not_measured", "status", "updated_at"]
     list_filter = ["fiscal_year", "status", "indicator__policy__plan", "indicator__department"]
     list_select_related = ["indicator"]
     search_fields = ["indicator__name", "analysis"]
-    autocomplete_fields = ["indicator"]
     readonly_fields = ["created_at", "updated_at"]

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from plans.models import (
     BasicPolicy,
@@ -84,7 +85,22 @@ class Indicator(models.Model):
         default=0,
         validators=[MaxValueValidator(VALUE_DIGITS["decimal_places"])],
     )
+    min_value = models.DecimalField(
+        "入力できる最小値",
+        null=True,
+        blank=True,
+        help_text="これより小さい実績値は受け付けません(例: 人数なら0)。空欄なら制限なし。",
+        **VALUE_DIGITS,
+    )
+    max_value = models.DecimalField(
+        "入力できる最大値",
+        null=True,
+        blank=True,
+        help_text="これより大きい実績値は受け付けません(例: 割合なら100)。空欄なら制限なし。",
+        **VALUE_DIGITS,
+    )
     notes = models.TextField("備考", blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "成果指標"
@@ -120,6 +136,13 @@ class Indicator(models.Model):
                 condition=~Q(aggregation="cumulative", target_value__lte=0),
                 name="indicator_cumulative_target_positive",
                 violation_error_message="累計の指標の目標値は0より大きくしてください。",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(min_value__lte=F("max_value")),
+                name="indicator_value_range_ordered",
+                violation_error_message="入力できる最小値は最大値以下にしてください。",
             ),
             models.CheckConstraint(
                 condition=Q(measurement_cycle__gte=1, measurement_cycle__lte=10),

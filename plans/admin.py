@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.models import Indicator
-from plans.models import BasicPolicy, Department, Measure, Plan
+from plans.models import BasicPolicy, Department, Measure, Plan, PlanYear
 from projects.models import MeasureProject
 
 admin.site.site_header = "協働推進計画 進捗管理ポータル 管理画面"
@@ -101,3 +102,19 @@ class DepartmentAdmin(admin.ModelAdmin):
     @admin.display(description="担当者数", ordering="member_count")
     def member_count(self, department):
         return department.member_count
+
+
+@admin.register(PlanYear)
+class PlanYearAdmin(SimpleHistoryAdmin):
+    """Shown for reference: deadlines and locks are set on the review page, where they are
+    recorded with who did it."""
+
+    list_display = ["plan", "fiscal_year", "entry_deadline", "is_locked", "locked_at", "locked_by"]
+    list_filter = ["plan", "is_locked"]
+    list_select_related = ["plan", "locked_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

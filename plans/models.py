@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from indicators.achievement import Thresholds
 from plans.fiscal_years import format_fiscal_year
@@ -279,8 +280,17 @@ class YearlyEntry(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField("承認日時", null=True, blank=True)
+    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
+    version = models.PositiveIntegerField(
+        "版",
+        default=0,
+        editable=False,
+        help_text="保存のたびに1増えます。同時編集の検出に使います。",
+    )
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    history = HistoricalRecords(inherit=True)
 
     class Meta:
         abstract = True
@@ -308,3 +318,58 @@ class YearlyEntry(models.Model):
     @property
     def plan(self):
         raise NotImplementedError
+
+
+class PlanYear(models.Model):
+    """A fiscal year of a plan as the plan office runs it: the entry deadline and the lock."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name="計画", on_delete=models.CASCADE, related_name="plan_years"
+    )
+    fiscal_year = fiscal_year_field("年度")
+    entry_deadline = models.DateField(
+        "入力期限",
+        null=True,
+        blank=True,
+        help_text="所管課の入力・提出の締切日(この日まで入力できます)",
+    )
+    is_locked = models.BooleanField(
+        "確定(ロック)",
+        default=False,
+        help_text="報告済みの年度を確定し、変更できないようにします。",
+    )
+    locked_at = models.DateTimeField("確定日時", null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="確定した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "年度の管理"
+        verbose_name_plural = "年度の管理"
+        ordering = ["plan", "-fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "fiscal_year"],
+                name="one_plan_year_per_plan_and_year",
+                violation_error_message="この計画のこの年度の設定はすでにあります。",
+            ),
+            models.CheckConstraint(
+                condition=fiscal_year_in_range("fiscal_year"), name="plan_year_in_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan.title} {format_fiscal_year(self.fiscal_year)}"
+
+    def clean(self):
+        super().clean()
+        if self.plan_id and self.fiscal_year and self.fiscal_year not in self.plan.fiscal_years:
+            raise ValidationError(
+                {"fiscal_year": f"年度は計画期間({self.plan.period_label})の中で選んでください。"}
+            )

@@ -86,6 +86,8 @@ INDICATOR_KEYS = {
     "measurement_cycle",
     "data_source",
     "decimal_places",
+    "min_value",
+    "max_value",
     "notes",
 }
 MEASURE_KEYS = {"number", "title", "description", "projects"}
@@ -138,6 +140,8 @@ class _PlanLoader:
             "measurement_cycle": data.get("measurement_cycle", 1),
             "data_source": data.get("data_source", ""),
             "decimal_places": data.get("decimal_places", 0),
+            "min_value": _decimal(data, "min_value", where) if "min_value" in data else None,
+            "max_value": _decimal(data, "max_value", where) if "max_value" in data else None,
             "notes": data.get("notes", ""),
         }
         self.sync(Indicator, where, {"policy": policy, "position": position}, values)

@@ -1,10 +1,28 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from plans import views
+from plans.converters import EntryKindConverter
+from plans.views import entry, public, review
+
+register_converter(EntryKindConverter, "kind")
 
 app_name = "plans"
 
+year = "<slug:code>/<int:year>"
+item = f"{year}/<kind:kind>/<int:pk>"
+
 urlpatterns = [
-    path("", views.plan_list, name="plan_list"),
-    path("plans/<slug:code>/", views.plan_detail, name="plan_detail"),
+    path("", public.plan_list, name="plan_list"),
+    path("plans/<slug:code>/", public.plan_detail, name="plan_detail"),
+    path("start/", entry.start, name="start"),
+    path("entry/", entry.my_work_default, name="my_work"),
+    path(f"entry/{year}/", entry.my_work, name="my_work_year"),
+    path(f"entry/{item}/", entry.entry_page, name="entry"),
+    path(f"entry/{item}/withdraw/", entry.withdraw, name="entry_withdraw"),
+    path("review/", review.review_default, name="review_default"),
+    path(f"review/{year}/", review.review_year, name="review"),
+    path(f"review/{item}/approve/", review.approve, name="entry_approve"),
+    path(f"review/{item}/return/", review.send_back, name="entry_return"),
+    path(f"review/{year}/lock/", review.lock, name="year_lock"),
+    path(f"review/{year}/reopen/", review.reopen, name="year_reopen"),
+    path(f"review/{year}/deadline/", review.deadline, name="year_deadline"),
 ]

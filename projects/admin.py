@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from simple_history.admin import SimpleHistoryAdmin
 
+from plans.admin_mixins import ReadOnlyEntryAdminMixin
 from projects.models import MeasureProject, Project, ProjectProgress
 
 
@@ -10,7 +12,7 @@ class MeasureLinkInline(admin.TabularInline):
     extra = 0
 
 
-class ProjectProgressInline(admin.StackedInline):
+class ProjectProgressInline(ReadOnlyEntryAdminMixin, admin.StackedInline):
     model = ProjectProgress
     fields = [
         ("fiscal_year", "status"),
@@ -31,7 +33,7 @@ class ProjectChangeList(ChangeList):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(SimpleHistoryAdmin):
     list_display = ["name", "code", "measure_codes", "department", "plan"]
     list_filter = ["plan", "measures__policy", "department"]
     list_select_related = ["plan", "department"]
@@ -56,10 +58,9 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProjectProgress)
-class ProjectProgressAdmin(admin.ModelAdmin):
+class ProjectProgressAdmin(ReadOnlyEntryAdminMixin, SimpleHistoryAdmin):
     list_display = ["project", "fiscal_year", "grade", "outlook", "status", "updated_at"]
     list_filter = ["fiscal_year", "status", "grade", "outlook", "project__department"]
     list_select_related = ["project"]
     search_fields = ["project__name", "activities", "issues"]
-    autocomplete_fields = ["project"]
     readonly_fields = ["created_at", "updated_at"]

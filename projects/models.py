@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Min, Q
+from simple_history.models import HistoricalRecords
 
 from plans.models import Department, Measure, Plan, YearlyEntry
 
@@ -49,6 +50,7 @@ class Project(models.Model):
     )
 
     objects = ProjectQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "事業"

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from indicators.models import Indicator, IndicatorResult
-from plans.models import Measure
+from plans.models import Measure, PlanYear
 from projects.models import MeasureProject, Project, ProjectProgress
 from tests.factories import (
     IndicatorResultFactory,
@@ -28,6 +28,7 @@ def plan_with_entries(okayama_plan, personas):
     IndicatorResultFactory(indicator=indicator, fiscal_year=2021, value=Decimal("46.0"))
     project = Project.objects.filter(plan=okayama_plan).first()
     ProjectProgressFactory(project=project, fiscal_year=2021, grade="B", outlook="continue")
+    PlanYear.objects.create(plan=okayama_plan, fiscal_year=2021)
     return okayama_plan
 
 
@@ -53,16 +54,29 @@ def test_every_plan_model_is_in_the_admin():
         "IndicatorResult",
         "Project",
         "ProjectProgress",
+        "PlanYear",
     }
+
+
+# Yearly entries and year settings change only through the portal's workflow pages.
+READ_ONLY = {"IndicatorResult", "ProjectProgress", "PlanYear"}
 
 
 @pytest.mark.parametrize("model", PLAN_MODELS, ids=lambda model: model.__name__)
 def test_every_admin_page_renders_for_the_administrator(client, plan_with_entries, personas, model):
     client.force_login(personas["admin"])
-    for url in admin_urls(model):
+    changelist, add, change = admin_urls(model)
+    for url in (changelist, change):
         response = client.get(url)
         assert response.status_code == 200, url
         assert model._meta.verbose_name in response.content.decode(), url
+    response = client.get(add)
+    if model.__name__ in READ_ONLY:
+        assert response.status_code == 403
+        assert 'name="_save"' not in client.get(change).content.decode()
+    else:
+        assert response.status_code == 200
+        assert 'name="_save"' in client.get(change).content.decode()
 
 
 @pytest.mark.parametrize("persona", ["staff_a", "committee", None])

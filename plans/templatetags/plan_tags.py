@@ -1,7 +1,9 @@
 from django import template
 
-from indicators.achievement import format_number
+from indicators.achievement import explain, format_number, format_percent
+from plans.access import department_ids, is_plan_admin
 from plans.fiscal_years import format_fiscal_year
+from plans.people import display_name
 
 register = template.Library()
 
@@ -18,3 +20,57 @@ def indicator_value(indicator, value):
     if value is None:
         return format_number(None, 0)
     return format_number(value, indicator.decimal_places) + indicator.unit
+
+
+@register.simple_tag
+def portal_roles(user):
+    """What the navigation offers this user."""
+    admin = is_plan_admin(user)
+    return {"admin": admin, "enters": admin or bool(department_ids(user))}
+
+
+STATUS_STYLES = {
+    "not_entered": "text-bg-light border",
+    "draft": "text-bg-secondary",
+    "returned": "text-bg-danger",
+    "submitted": "text-bg-primary",
+    "approved": "text-bg-success",
+}
+
+
+@register.inclusion_tag("entries/_status.html")
+def status_badge(status, label):
+    """A status as a badge; the text says the status, the colour only repeats it."""
+    return {"style": STATUS_STYLES.get(status, "text-bg-light"), "label": label}
+
+
+@register.filter
+def percent(fraction):
+    """0.4909 -> '49%'; None -> '−'."""
+    return format_percent(fraction)
+
+
+GRADE_STYLES = {
+    "A": "text-bg-success",
+    "B": "text-bg-primary",
+    "C": "text-bg-warning",
+    "D": "text-bg-danger",
+    "-": "text-bg-light border",
+}
+
+
+@register.inclusion_tag("entries/_grade.html")
+def grade_badge(grade):
+    """A grade as its letter and its name (A 達成); the colour only repeats them."""
+    return {"style": GRADE_STYLES[grade.value], "symbol": grade.symbol, "label": grade.label}
+
+
+@register.simple_tag
+def explain_progress(achievement, indicator):
+    return explain(achievement, indicator.decimal_places)
+
+
+@register.filter
+def person(user):
+    """A user's name, family name first."""
+    return display_name(user)

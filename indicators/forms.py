@@ -1,0 +1,78 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from indicators.achievement import format_number
+from plans.numbers import format_input, parse_number
+
+
+class IndicatorResultForm(forms.Form):
+    """A fiscal year's value of an indicator, typed the way offices type numbers."""
+
+    value = forms.CharField(
+        label="実績値",
+        required=False,
+        max_length=40,
+        help_text="全角の数字やカンマ区切り(4,000)、末尾の単位もそのまま入力できます。",
+    )
+    not_measured = forms.BooleanField(
+        label="今年度は測定なし",
+        required=False,
+        help_text="調査を行わない年度などで値がない場合に選びます。要因分析に理由を書いてください。",
+    )
+    analysis = forms.CharField(
+        label="要因分析",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="値が増えた・減った理由、取組の成果や課題を書いてください。",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, target, **kwargs):
+        self.indicator = indicator = target
+        super().__init__(*args, **kwargs)
+        unit = indicator.unit or "なし"
+        self.fields["value"].help_text = f"単位: {unit}。{self.fields['value'].help_text}"
+        self.fields["value"].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    @classmethod
+    def initial_for(cls, result):
+        if result is None:
+            return {"version": 0}
+        return {
+            "value": format_input(result.value),
+            "not_measured": result.not_measured,
+            "analysis": result.analysis,
+            "version": result.version,
+        }
+
+    def clean_value(self):
+        indicator = self.indicator
+        value = parse_number(self.cleaned_data["value"], unit=indicator.unit)
+        if value is None:
+            return None
+        low, high = indicator.min_value, indicator.max_value
+        if (low is not None and value < low) or (high is not None and value > high):
+            places = indicator.decimal_places
+            bounds = "〜".join(
+                format_number(bound, places) if bound is not None else "" for bound in (low, high)
+            )
+            raise ValidationError(
+                f"この指標に入力できる値の範囲は {bounds}{indicator.unit} です。",
+                code="range",
+            )
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("not_measured") and cleaned.get("value") is not None:
+            self.add_error(
+                "not_measured", "「今年度は測定なし」を選ぶときは、実績値を空欄にしてください。"
+            )
+        return cleaned
+
+    def entry_values(self):
+        return {
+            "value": self.cleaned_data["value"],
+            "not_measured": self.cleaned_data["not_measured"],
+            "analysis": self.cleaned_data["analysis"].strip(),
+        }

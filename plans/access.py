@@ -1,0 +1,49 @@
+"""Who may do what. Roles are groups (plans.roles); department staff are a department's members."""
+
+from django.core.exceptions import PermissionDenied
+
+from plans.roles import ADMINISTRATORS
+
+
+def _cached(user, name, compute):
+    # Views ask these questions several times per request; the answers do not change within it.
+    cache = user.__dict__.setdefault("_portal_access", {})
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
+
+
+def is_plan_admin(user):
+    """The plan office (協働推進課): superusers and members of the 計画管理者 group."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or _cached(
+        user, "admin", lambda: user.groups.filter(name=ADMINISTRATORS).exists()
+    )
+
+
+def department_ids(user):
+    """The departments whose indicators and projects the user enters."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return _cached(
+        user, "departments", lambda: frozenset(user.departments.values_list("pk", flat=True))
+    )
+
+
+def can_enter(user, target):
+    """Whether the user may enter values for an indicator or a project."""
+    return is_plan_admin(user) or (
+        target.department_id is not None and target.department_id in department_ids(user)
+    )
+
+
+def require_plan_admin(user):
+    if not is_plan_admin(user):
+        raise PermissionDenied("この操作は協働推進課(計画管理者)だけが行えます。")
+
+
+def require_entry_role(user):
+    """Staff of a department or the plan office; committee members and others are refused."""
+    if not (is_plan_admin(user) or department_ids(user)):
+        raise PermissionDenied("入力は所管課の担当者と協働推進課だけが行えます。")

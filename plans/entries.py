@@ -1,0 +1,98 @@
+"""The year's items (indicators and projects) with where each stands: shared by the staff's
+work list, the plan office's review page and the reminder mails."""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from plans.entry_kinds import KINDS
+from plans.models import EntryStatus
+
+NOT_ENTERED = "not_entered"
+STATUS_LABELS = {NOT_ENTERED: "未入力", **dict(EntryStatus.choices)}
+# The order in which a person reads the statuses: from nothing done to finished.
+STATUS_ORDER = [
+    NOT_ENTERED,
+    EntryStatus.DRAFT,
+    EntryStatus.RETURNED,
+    EntryStatus.SUBMITTED,
+    EntryStatus.APPROVED,
+]
+STILL_TO_DO = {NOT_ENTERED, EntryStatus.DRAFT, EntryStatus.RETURNED}
+
+
+@dataclass(frozen=True)
+class YearItem:
+    kind: object
+    target: object  # an Indicator or a Project
+    entry: object  # its IndicatorResult or ProjectProgress for the year, or None
+
+    @property
+    def status(self):
+        return self.entry.status if self.entry else NOT_ENTERED
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS[self.status]
+
+    @property
+    def missing(self):
+        """What the item still lacks before it can be submitted."""
+        if self.entry is None:
+            return ["未入力"]
+        return self.kind.missing_fields(self.entry)
+
+    @property
+    def to_do(self):
+        return self.status in STILL_TO_DO
+
+
+def year_items(plan, fiscal_year, *, departments=None):
+    """Every indicator and project of the plan with its entry for the year, in plan order.
+
+    `departments` (ids) limits them to those departments. Two queries per kind.
+    """
+    items = []
+    for kind in KINDS.values():
+        targets = kind.targets(plan)
+        if departments is not None:
+            targets = targets.filter(department__in=departments)
+        entries = {
+            getattr(entry, f"{kind.target_field}_id"): entry
+            for entry in kind.entry_model.objects.filter(
+                **{f"{kind.target_field}__in": targets, "fiscal_year": fiscal_year}
+            )
+        }
+        items.extend(YearItem(kind, target, entries.get(target.pk)) for target in targets)
+    return items
+
+
+def status_counts(items):
+    counts = Counter(item.status for item in items)
+    return [(status, STATUS_LABELS[status], counts[status]) for status in STATUS_ORDER]
+
+
+def default_entry_year(plan, today=None):
+    """The fiscal year staff enter by default: the last one that has ended, within the plan.
+
+    Values of a fiscal year are known after it ends (in November 2026, FY2025 is entered).
+    """
+    today = today or timezone.localdate()
+    current = today.year if today.month >= 4 else today.year - 1
+    return min(max(current - 1, plan.first_fiscal_year), plan.last_fiscal_year)
+
+
+def deadline_message(plan_year, today=None):
+    """'締切まであと5日' and the like, or None when no deadline is set."""
+    deadline = plan_year.entry_deadline
+    if deadline is None:
+        return None
+    today = today or timezone.localdate()
+    date_text = f"{deadline.year}年{deadline.month}月{deadline.day}日"
+    days = (deadline - today).days
+    if days > 0:
+        return f"入力期限は{date_text}です(締切まであと{days}日)。"
+    if days == 0:
+        return f"入力期限は本日({date_text})です。"
+    return None

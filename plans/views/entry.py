@@ -1,0 +1,209 @@
+"""Department staff enter each fiscal year's values: their work list and the entry pages."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from indicators.evaluation import indicator_achievement
+from plans.access import can_enter, department_ids, is_plan_admin, require_entry_role
+from plans.entries import deadline_message, default_entry_year, status_counts, year_items
+from plans.entry_kinds import INDICATORS, KINDS
+from plans.fiscal_years import format_fiscal_year
+from plans.history import history_rows
+from plans.models import Plan
+from plans.workflow import (
+    ConcurrentEditError,
+    WorkflowError,
+    entry_closed_reason,
+    entry_save,
+    entry_withdraw,
+    plan_year_get,
+)
+
+ACTIVE_STATUSES = [Plan.Status.ACTIVE, Plan.Status.FINAL_EVALUATION]
+
+
+def active_plans():
+    """The plans being entered: in progress or in their final evaluation, newest first."""
+    plans = Plan.objects.filter(status__in=ACTIVE_STATUSES)
+    return plans if plans.exists() else Plan.objects.all()
+
+
+def _get_plan_year(code, year):
+    plan = get_object_or_404(Plan, code=code)
+    if year not in plan.fiscal_years:
+        raise Http404("この計画にその年度はありません。")
+    return plan
+
+
+def _user_departments(user):
+    """None for the plan office (everything), else the ids of the user's departments."""
+    return None if is_plan_admin(user) else department_ids(user)
+
+
+@login_required
+def start(request):
+    """Where a person lands after logging in, by role."""
+    if is_plan_admin(request.user) or department_ids(request.user):
+        return redirect("plans:my_work")
+    return redirect("plans:plan_list")
+
+
+@login_required
+def my_work_default(request):
+    require_entry_role(request.user)
+    plan = active_plans().first()
+    if plan is None:
+        return redirect("plans:plan_list")
+    return redirect("plans:my_work_year", code=plan.code, year=default_entry_year(plan))
+
+
+@login_required
+def my_work(request, code, year):
+    require_entry_role(request.user)
+    plan = _get_plan_year(code, year)
+    items = year_items(plan, year, departments=_user_departments(request.user))
+    plan_year = plan_year_get(plan, year)
+    return render(
+        request,
+        "entries/my_work.html",
+        {
+            "plan": plan,
+            "year": year,
+            "plans": Plan.objects.all(),
+            "plan_year": plan_year,
+            "closed_reason": entry_closed_reason(plan_year, request.user),
+            "deadline_message": deadline_message(plan_year),
+            "items": items,
+            "to_do": [item for item in items if item.to_do],
+            "counts": status_counts(items),
+            "departments": request.user.departments.all(),
+        },
+    )
+
+
+def _get_item(request, code, year, kind_slug, pk):
+    """The plan, the kind and the target, if this user may enter it; 404 for anyone else's."""
+    require_entry_role(request.user)
+    plan = _get_plan_year(code, year)
+    kind = KINDS[kind_slug]
+    target = get_object_or_404(kind.targets(plan), pk=pk)
+    if not can_enter(request.user, target):
+        raise Http404("この項目は見つかりません。")
+    return plan, kind, target
+
+
+def posted_version(request):
+    """The entry version a form was opened on; -1 (never current) when it is missing or bad."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return -1
+
+
+def _entry_of(kind, target, year):
+    return kind.entry_model.objects.filter(
+        **{kind.target_field: target, "fiscal_year": year}
+    ).first()
+
+
+@login_required
+def entry_page(request, code, year, kind, pk):
+    plan, kind, target = _get_item(request, code, year, kind, pk)
+    entry = _entry_of(kind, target, year)
+    form_class = kind.form_class()
+    action = request.POST.get("action", "save")
+    conflict = None
+    if request.method == "POST":
+        form = form_class(request.POST, target=target)
+        if form.is_valid() and action in ("save", "submit"):
+            try:
+                entry = entry_save(
+                    kind=kind,
+                    target=target,
+                    fiscal_year=year,
+                    user=request.user,
+                    values=form.entry_values(),
+                    version=form.cleaned_data["version"],
+                    submit=action == "submit",
+                )
+            except ConcurrentEditError as error:
+                conflict = error.current
+                form.add_error(None, str(error))
+                # The form keeps what this person typed; saving again now replaces the other
+                # change knowingly, after it has been shown.
+                form.data = form.data.copy()
+                form.data["version"] = conflict.version if conflict else 0
+            except WorkflowError as error:
+                form.add_error(None, str(error))
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                done = "提出しました" if action == "submit" else "下書きを保存しました"
+                messages.success(request, f"「{target}」の{format_fiscal_year(year)}分を{done}。")
+                return redirect(request.path)
+    else:
+        form = form_class(initial=form_class.initial_for(entry), target=target)
+
+    plan_year = plan_year_get(plan, year)
+    context = {
+        "plan": plan,
+        "year": year,
+        "kind": kind,
+        "target": target,
+        "entry": entry,
+        "form": form,
+        "conflict": conflict,
+        "plan_year": plan_year,
+        "closed_reason": entry_closed_reason(plan_year, request.user, entry),
+        "deadline_message": deadline_message(plan_year),
+        "is_admin": is_plan_admin(request.user),
+        "history": history_rows(entry) if entry else [],
+    }
+    if kind is INDICATORS:
+        context |= _indicator_context(plan, year, target, entry, form)
+    return render(request, kind.template_name, context)
+
+
+def _indicator_context(plan, year, indicator, entry, form):
+    """Earlier years, and the progress and grade that the typed (or saved) value gives."""
+    results = list(indicator.results.filter(fiscal_year__lte=year).order_by("fiscal_year"))
+    others = [result for result in results if result.fiscal_year != year]
+    current = entry
+    typed = form.is_bound and form.is_valid()
+    if typed:
+        current = indicator.results.model(
+            indicator=indicator,
+            fiscal_year=year,
+            value=form.cleaned_data["value"],
+            not_measured=form.cleaned_data["not_measured"],
+        )
+    counted = others + ([current] if current else [])
+    achievement = indicator_achievement(indicator, plan, year, counted)
+    value = current.value if current else None
+    return {
+        "earlier_results": [result for result in results if result.fiscal_year < year],
+        "achievement": achievement,
+        "preview_from_typed": typed,
+        "warnings": INDICATORS.warnings(indicator, year, value) if value is not None else [],
+    }
+
+
+@login_required
+@require_POST
+def withdraw(request, code, year, kind, pk):
+    plan, kind, target = _get_item(request, code, year, kind, pk)
+    entry = _entry_of(kind, target, year)
+    if entry is None:
+        raise Http404("この入力は見つかりません。")
+    try:
+        entry_withdraw(kind=kind, entry=entry, user=request.user, version=posted_version(request))
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "提出を取り下げました。修正してからもう一度提出してください。")
+    return redirect(reverse("plans:entry", args=[plan.code, year, kind.slug, target.pk]))

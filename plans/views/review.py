@@ -1,0 +1,192 @@
+"""The plan office reviews the year: completeness, approval, return, deadline and lock."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from plans.access import require_plan_admin
+from plans.entries import (
+    STATUS_LABELS,
+    STATUS_ORDER,
+    deadline_message,
+    default_entry_year,
+    status_counts,
+    year_items,
+)
+from plans.entry_kinds import KINDS
+from plans.fiscal_years import format_fiscal_year
+from plans.history import history_rows
+from plans.models import Department
+from plans.views.entry import _get_plan_year, active_plans, posted_version
+from plans.workflow import (
+    WorkflowError,
+    entry_approve,
+    entry_return,
+    plan_year_get,
+    plan_year_lock,
+    plan_year_reopen,
+    plan_year_set_deadline,
+)
+
+NO_DEPARTMENT = "none"
+
+
+@login_required
+def review_default(request):
+    require_plan_admin(request.user)
+    plan = active_plans().first()
+    if plan is None:
+        return redirect("plans:plan_list")
+    return redirect("plans:review", code=plan.code, year=default_entry_year(plan))
+
+
+@login_required
+def review_year(request, code, year):
+    require_plan_admin(request.user)
+    plan = _get_plan_year(code, year)
+    items = year_items(plan, year)
+    departments = {department.pk: department for department in Department.objects.all()}
+    by_department = {}
+    for item in items:
+        by_department.setdefault(item.target.department_id, []).append(item)
+    completeness = sorted(
+        (
+            {
+                "department": departments.get(department_id),
+                "key": department_id or NO_DEPARTMENT,
+                "counts": status_counts(department_items),
+            }
+            for department_id, department_items in by_department.items()
+        ),
+        # Departments by name; items nobody is assigned to come last.
+        key=lambda row: (row["department"] is None, str(row["department"] or "")),
+    )
+    status = request.GET.get("status", "submitted")
+    department = request.GET.get("department", "")
+    shown = [
+        item
+        for item in items
+        if (status == "all" or item.status == status)
+        and (not department or str(item.target.department_id or NO_DEPARTMENT) == department)
+    ]
+    plan_year = plan_year_get(plan, year)
+    return render(
+        request,
+        "entries/review.html",
+        {
+            "plan": plan,
+            "year": year,
+            "plan_year": plan_year,
+            "deadline_message": deadline_message(plan_year),
+            "completeness": completeness,
+            "totals": status_counts(items),
+            "statuses": [(key, STATUS_LABELS[key]) for key in STATUS_ORDER],
+            "status": status,
+            "department": department,
+            "shown": shown,
+            "year_history": history_rows(plan_year) if plan_year.pk else [],
+        },
+    )
+
+
+def _get_entry(request, code, year, kind_slug, pk):
+    require_plan_admin(request.user)
+    plan = _get_plan_year(code, year)
+    kind = KINDS[kind_slug]
+    target = get_object_or_404(kind.targets(plan), pk=pk)
+    entry = kind.entry_model.objects.filter(
+        **{kind.target_field: target, "fiscal_year": year}
+    ).first()
+    if entry is None:
+        raise Http404("この年度の入力はまだありません。")
+    return plan, kind, target, entry
+
+
+def _back(request, default):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+@login_required
+@require_POST
+def approve(request, code, year, kind, pk):
+    _, kind, target, entry = _get_entry(request, code, year, kind, pk)
+    try:
+        entry_approve(entry=entry, user=request.user, version=posted_version(request))
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"「{target}」の{format_fiscal_year(year)}分を承認しました。")
+    return _back(request, reverse("plans:entry", args=[code, year, kind.slug, pk]))
+
+
+@login_required
+@require_POST
+def send_back(request, code, year, kind, pk):
+    _, kind, target, entry = _get_entry(request, code, year, kind, pk)
+    try:
+        entry_return(
+            entry=entry,
+            user=request.user,
+            version=posted_version(request),
+            reason=request.POST.get("reason", ""),
+        )
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"「{target}」の{format_fiscal_year(year)}分を差し戻しました。")
+    return _back(request, reverse("plans:entry", args=[code, year, kind.slug, pk]))
+
+
+def _year_action(request, code, year, action, done):
+    require_plan_admin(request.user)
+    plan = _get_plan_year(code, year)
+    try:
+        action(plan=plan, fiscal_year=year, user=request.user)
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{format_fiscal_year(year)}を{done}。")
+    return redirect("plans:review", code=code, year=year)
+
+
+@login_required
+@require_POST
+def lock(request, code, year):
+    return _year_action(request, code, year, plan_year_lock, "確定(ロック)しました")
+
+
+@login_required
+@require_POST
+def reopen(request, code, year):
+    return _year_action(request, code, year, plan_year_reopen, "再開しました")
+
+
+@login_required
+@require_POST
+def deadline(request, code, year):
+    require_plan_admin(request.user)
+    plan = _get_plan_year(code, year)
+    text = request.POST.get("entry_deadline", "").strip()
+    try:
+        value = date.fromisoformat(text) if text else None
+    except ValueError:
+        messages.error(request, f"「{text}」は日付として読み取れません。例: 2026-05-31")
+        return redirect("plans:review", code=code, year=year)
+    try:
+        plan_year_set_deadline(plan=plan, fiscal_year=year, user=request.user, deadline=value)
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, "入力期限を設定しました。" if value else "入力期限を取り消しました。"
+        )
+    return redirect("plans:review", code=code, year=year)
