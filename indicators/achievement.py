@@ -167,6 +167,27 @@ def expected_pace(*, first_year: int, last_year: int, fiscal_year: int) -> Decim
     return Decimal(elapsed) / Decimal(plan_years)
 
 
+def expected_value(
+    *,
+    aggregation: Aggregation | str,
+    baseline: Decimal | int,
+    target: Decimal | int,
+    first_year: int,
+    last_year: int,
+    fiscal_year: int,
+) -> Decimal:
+    """The value the straight line from baseline to target expects by the end of fiscal_year.
+
+    For a cumulative indicator the line runs from zero: the running total expected so far.
+    """
+    pace = expected_pace(first_year=first_year, last_year=last_year, fiscal_year=fiscal_year)
+    baseline = _decimal(baseline, "baseline")
+    target = _decimal(target, "target")
+    if Aggregation(aggregation) is Aggregation.CUMULATIVE:
+        return target * pace
+    return baseline + (target - baseline) * pace
+
+
 def grade_for(
     progress: Decimal | None, expected: Decimal, thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> Grade:

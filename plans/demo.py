@@ -1,14 +1,16 @@
-"""Made-up accounts and departments for trying the portal locally. Never for production."""
+"""Made-up accounts, departments and results for trying the portal locally. Never for production."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from indicators.models import Indicator
-from plans.models import Department, Plan
+from indicators.models import Indicator, IndicatorResult
+from plans.entries import default_entry_year
+from plans.models import Department, EntryStatus, Plan
 from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF, role_groups_sync
-from projects.models import Project
+from projects.models import Project, ProjectProgress
 
 DEMO_PASSWORD = "kyodo-demo-2025"
 DEMO_DEPARTMENTS = ["市民協働企画課(デモ)", "地域づくり支援課(デモ)"]
@@ -72,4 +74,70 @@ def demo_accounts_create():
             Project.objects.filter(
                 plan=plan, measure_links__measure__policy=policy, department__isnull=True
             ).update(department=department)
+    demo_results_create(approver=user_model.objects.get(username="demo-admin"))
     return created
+
+
+# How far along each demo indicator is by the end of the plan (1 = exactly on the target line),
+# cycled over the plan's indicators so that the dashboard shows every grade.
+DEMO_PACES = [Decimal(x) for x in ("1.15", "0.45", "0.9", "1.05", "-0.2", "0.75", "0.6")]
+DEMO_GRADES = ["A", "B", "B", "C", "B", "D"]
+DEMO_OUTLOOKS = ["continue", "expand", "improve", "continue", "reduce"]
+
+
+def _demo_value(indicator, index, plan, year):
+    pace = DEMO_PACES[index % len(DEMO_PACES)]
+    elapsed = Decimal(year - plan.first_fiscal_year + 1) / len(plan.fiscal_years)
+    if indicator.aggregation == Indicator.Aggregation.CUMULATIVE:
+        # A yearly figure such that the running total keeps to `pace` of the target line.
+        value = indicator.target_value / len(plan.fiscal_years) * pace
+    else:
+        span = indicator.target_value - indicator.baseline_value
+        value = indicator.baseline_value + span * pace * elapsed
+    return value.quantize(Decimal(1).scaleb(-indicator.decimal_places))
+
+
+def demo_results_create(*, approver):
+    """Approved made-up results for the plan years before the one being entered, marked デモ.
+
+    Years that already have an entry are left alone. The 2nd indicator skips one year as "not
+    measured" (a survey that does not run every year), so that gaps can be seen.
+    """
+    for plan in Plan.objects.all():
+        years = range(plan.first_fiscal_year, default_entry_year(plan))
+        approved = {"status": EntryStatus.APPROVED, "approved_by": approver, "is_demo": True}
+        indicators = Indicator.objects.filter(policy__plan=plan).order_by(
+            "policy__number", "position"
+        )
+        for index, indicator in enumerate(indicators):
+            for year in years:
+                skip = index == 1 and year == plan.first_fiscal_year + 1
+                IndicatorResult.objects.get_or_create(
+                    indicator=indicator,
+                    fiscal_year=year,
+                    defaults={
+                        "value": None if skip else _demo_value(indicator, index, plan, year),
+                        "not_measured": skip,
+                        "analysis": "(デモ)調査を隔年で実施するため測定なし。"
+                        if skip
+                        else f"(デモ){year}年度の取組の結果です。",
+                        **approved,
+                    },
+                )
+        for index, project in enumerate(Project.objects.filter(plan=plan).order_by("pk")):
+            for year in years:
+                budget = Decimal(800 + 150 * (index % 7))
+                ProjectProgress.objects.get_or_create(
+                    project=project,
+                    fiscal_year=year,
+                    defaults={
+                        "activities": f"(デモ){year}年度は講座・説明会を{3 + index % 4}回開催し、"
+                        f"延べ{40 + 7 * index}人が参加した。",
+                        "grade": DEMO_GRADES[(index + year) % len(DEMO_GRADES)],
+                        "issues": "(デモ)若い世代の参加が少ない。",
+                        "outlook": DEMO_OUTLOOKS[index % len(DEMO_OUTLOOKS)],
+                        "budget_amount": budget,
+                        "settlement_amount": (budget * Decimal("0.94")).quantize(Decimal(1)),
+                        **approved,
+                    },
+                )

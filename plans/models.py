@@ -287,6 +287,9 @@ class YearlyEntry(models.Model):
         editable=False,
         help_text="保存のたびに1増えます。同時編集の検出に使います。",
     )
+    is_demo = models.BooleanField(
+        "デモ用データ", default=False, help_text="動作確認用に作られた架空の値です。"
+    )
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 

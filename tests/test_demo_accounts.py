@@ -6,11 +6,12 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
-from indicators.models import Indicator
+from indicators.evaluation import plan_evaluation
+from indicators.models import Indicator, IndicatorResult
 from plans.demo import DEMO_PASSWORD
-from plans.models import Department
+from plans.models import Department, EntryStatus
 from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
-from projects.models import Project
+from projects.models import Project, ProjectProgress
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +89,24 @@ def test_setup_roles_is_idempotent(roles):
     call_command("setup_roles", stdout=io.StringIO())
     assert roles[ADMINISTRATORS].permissions.filter(codename="change_indicator").exists()
     assert not roles[COMMITTEE_MEMBERS].permissions.exists()
+
+
+def test_adds_approved_demo_results_before_the_year_being_entered(settings, okayama_plan):
+    settings.DEBUG = True
+    create_demo_accounts()
+    create_demo_accounts()
+
+    results = IndicatorResult.objects.filter(indicator__policy__plan=okayama_plan)
+    assert results.count() == 7 * 4  # FY2021–2024, once each despite two runs
+    assert set(results.values_list("fiscal_year", flat=True)) == {2021, 2022, 2023, 2024}
+    assert all(result.is_demo and result.status == EntryStatus.APPROVED for result in results)
+    assert results.filter(not_measured=True).count() == 1
+    progress = ProjectProgress.objects.filter(project__plan=okayama_plan)
+    assert progress.count() == 28 * 4
+    assert progress.filter(is_demo=False).count() == 0
+    grades = {
+        item.achievement.grade
+        for p in plan_evaluation(okayama_plan, 2024).policies
+        for item in p.indicators
+    }
+    assert len(grades) >= 3  # the demo shows several grades, not one colour

@@ -184,9 +184,9 @@ def test_login_page_is_japanese_and_leads_staff_to_their_work(setup):
 
 
 @pytest.mark.django_db
-def test_committee_member_lands_on_the_plan_list(setup):
+def test_committee_member_lands_on_the_dashboard(setup):
     response = client_for(setup["committee"]).get(reverse("plans:start"))
-    assert response.url == reverse("plans:plan_list")
+    assert response.url == reverse("plans:dashboard")
 
 
 @pytest.mark.django_db

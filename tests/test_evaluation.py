@@ -23,24 +23,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-NOT_MEASURED = "not measured"
-
-# Made-up approved values for FY2021–2024 of the seven seed indicators (none for 2023 where absent).
-SEED_VALUES = {
-    "地域活動への市民の参加割合": {2021: "46.0", 2022: "47.1", 2023: NOT_MEASURED, 2024: "48.0"},
-    "若者(20歳代)の地域活動への参加割合": {2021: "19.5", 2022: "19.0", 2024: "18.8"},
-    "市民協働推進事業の目標達成率": {2021: "78", 2022: "80", 2023: "82", 2024: "84"},
-    "ESD・市民協働推進センターの相談者数": {2021: "820", 2022: "790", 2023: "900", 2024: "760"},
-    "企業・NPO法人等が参加した安全・安心ネットワーク数": {
-        2021: "42",
-        2022: "45",
-        2023: "50",
-        2024: "55",
-    },
-    "SNSのフォロワー数": {2021: "1000", 2022: "1200", 2023: "1450", 2024: "1620"},
-    "市民協働に関する市ホームページの閲覧数": {2021: "120000", 2022: "125000", 2024: "130000"},
-}
-
 # FY2024 is year 4 of 5: expected pace 0.8, grade C from 0.6 × 0.8 = 0.48.
 EXPECTED_2024 = {
     # level: (48.0 − 45.3) ÷ (50.8 − 45.3)
@@ -66,21 +48,6 @@ EXPECTED_2024 = {
         False,
     ),
 }
-
-
-@pytest.fixture
-def seed_results(okayama_plan):
-    indicators = {i.name: i for i in Indicator.objects.filter(policy__plan=okayama_plan)}
-    for name, values in SEED_VALUES.items():
-        for year, value in values.items():
-            IndicatorResultFactory(
-                indicator=indicators[name],
-                fiscal_year=year,
-                value=None if value == NOT_MEASURED else Decimal(value),
-                not_measured=value == NOT_MEASURED,
-                status=EntryStatus.APPROVED,
-            )
-    return okayama_plan
 
 
 def achievements_by_name(evaluation):

@@ -74,3 +74,20 @@ def explain_progress(achievement, indicator):
 def person(user):
     """A user's name, family name first."""
     return display_name(user)
+
+
+@register.filter
+def yearly(item, years):
+    """An indicator evaluation's counted results lined up with `years` (None where none)."""
+    by_year = {result.fiscal_year: result for result in item.results}
+    return [by_year.get(year) for year in years]
+
+
+@register.simple_tag
+def result_value(indicator, result):
+    """A year's result as shown in tables: the value, 測定なし, or − when there is none."""
+    if result is None or (result.value is None and not result.not_measured):
+        return format_number(None, 0)
+    if result.not_measured:
+        return "測定なし"
+    return format_number(result.value, indicator.decimal_places) + indicator.unit

@@ -50,7 +50,7 @@ def start(request):
     """Where a person lands after logging in, by role."""
     if is_plan_admin(request.user) or department_ids(request.user):
         return redirect("plans:my_work")
-    return redirect("plans:plan_list")
+    return redirect("plans:dashboard")
 
 
 @login_required
