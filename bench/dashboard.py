@@ -8,7 +8,7 @@ of each. Use PostgreSQL, as in production:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/okayama_kyodo \
         .venv/bin/python bench/dashboard.py
 
-It creates and drops its own database (test_<name>); nothing else is touched.
+It creates and drops its own database (<name>_bench on PostgreSQL); nothing else is touched.
 """
 
 import os
@@ -123,6 +123,9 @@ def median_ms(client, url):
 def main():
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
+    if connection.vendor == "postgresql":
+        # Its own database, so that a test run at the same time is not disturbed.
+        connection.settings_dict["TEST"]["NAME"] = f"{old_name}_bench"
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         started = time.perf_counter()
