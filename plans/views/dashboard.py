@@ -3,17 +3,16 @@ pages, the annual report (print and .xlsx) and the open data. Only approved valu
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 
 from indicators.achievement import expected_value, format_number
 from indicators.charts import progress_chart
 from indicators.evaluation import indicator_achievement, plan_evaluation, result_values
 from indicators.models import Indicator
-from plans.entries import default_entry_year
 from plans.exports import open_data_csv, open_data_json, report_workbook
 from plans.fiscal_years import format_fiscal_year
 from plans.models import EntryStatus, Measure, Plan
-from plans.views.entry import _get_plan_year, active_plans
+from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
 
 APPROVED = {"status": EntryStatus.APPROVED}
@@ -46,15 +45,13 @@ def _has_demo(evaluation):
 @login_required
 def dashboard_default(request):
     code = request.GET.get("plan")
-    plan = Plan.objects.filter(code=code).first() if code else active_plans().first()
-    if plan is None:
-        return redirect("plans:plan_list")
-    return redirect("plans:overview", code=plan.code, year=default_entry_year(plan))
+    plan = Plan.objects.filter(code=code).first() if code else None
+    return redirect_to_default_year("plans:overview", plan)
 
 
 @login_required
 def overview(request, code, year):
-    plan = _get_plan_year(code, year)
+    plan = get_plan_for_year(code, year)
     evaluation = plan_evaluation(plan, year)
     return render(
         request,
@@ -70,7 +67,7 @@ def overview(request, code, year):
 
 @login_required
 def indicator_page(request, code, year, pk):
-    plan = _get_plan_year(code, year)
+    plan = get_plan_for_year(code, year)
     indicator = get_object_or_404(
         Indicator.objects.select_related("policy", "department"), pk=pk, policy__plan=plan
     )
@@ -132,7 +129,7 @@ def _chart_summary(indicator, rows):
 
 @login_required
 def measure_page(request, code, year, pk):
-    plan = _get_plan_year(code, year)
+    plan = get_plan_for_year(code, year)
     measure = get_object_or_404(Measure, pk=pk, policy__plan=plan)
     links = list(measure.project_links.select_related("project__department"))
     progress = {
@@ -156,7 +153,7 @@ def measure_page(request, code, year, pk):
 
 @login_required
 def project_page(request, code, year, pk):
-    plan = _get_plan_year(code, year)
+    plan = get_plan_for_year(code, year)
     project = get_object_or_404(Project.objects.select_related("department"), pk=pk, plan=plan)
     records = list(
         project.progress_records.filter(fiscal_year__lte=year, **APPROVED).order_by("fiscal_year")
@@ -176,7 +173,7 @@ def project_page(request, code, year, pk):
 
 @login_required
 def report_page(request, code, year):
-    plan = _get_plan_year(code, year)
+    plan = get_plan_for_year(code, year)
     evaluation = plan_evaluation(plan, year)
     return render(
         request,
@@ -198,7 +195,7 @@ def _download(content, content_type, filename):
 
 @login_required
 def report_xlsx(request, code, year):
-    plan = _get_plan_year(code, year)
+    plan = get_plan_for_year(code, year)
     return _download(
         report_workbook(plan_evaluation(plan, year)),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

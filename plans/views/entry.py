@@ -10,11 +10,12 @@ from django.views.decorators.http import require_POST
 
 from indicators.evaluation import indicator_achievement
 from plans.access import can_enter, department_ids, is_plan_admin, require_entry_role
-from plans.entries import deadline_message, default_entry_year, status_counts, year_items
+from plans.entries import deadline_message, status_counts, year_items
 from plans.entry_kinds import INDICATORS, KINDS
 from plans.fiscal_years import format_fiscal_year
 from plans.history import history_rows
 from plans.models import Plan
+from plans.views.common import get_plan_for_year, posted_version, redirect_to_default_year
 from plans.workflow import (
     ConcurrentEditError,
     WorkflowError,
@@ -23,21 +24,6 @@ from plans.workflow import (
     entry_withdraw,
     plan_year_get,
 )
-
-ACTIVE_STATUSES = [Plan.Status.ACTIVE, Plan.Status.FINAL_EVALUATION]
-
-
-def active_plans():
-    """The plans being entered: in progress or in their final evaluation, newest first."""
-    plans = Plan.objects.filter(status__in=ACTIVE_STATUSES)
-    return plans if plans.exists() else Plan.objects.all()
-
-
-def _get_plan_year(code, year):
-    plan = get_object_or_404(Plan, code=code)
-    if year not in plan.fiscal_years:
-        raise Http404("この計画にその年度はありません。")
-    return plan
 
 
 def _user_departments(user):
@@ -56,16 +42,13 @@ def start(request):
 @login_required
 def my_work_default(request):
     require_entry_role(request.user)
-    plan = active_plans().first()
-    if plan is None:
-        return redirect("plans:plan_list")
-    return redirect("plans:my_work_year", code=plan.code, year=default_entry_year(plan))
+    return redirect_to_default_year("plans:my_work_year")
 
 
 @login_required
 def my_work(request, code, year):
     require_entry_role(request.user)
-    plan = _get_plan_year(code, year)
+    plan = get_plan_for_year(code, year)
     items = year_items(plan, year, departments=_user_departments(request.user))
     plan_year = plan_year_get(plan, year)
     return render(
@@ -89,20 +72,12 @@ def my_work(request, code, year):
 def _get_item(request, code, year, kind_slug, pk):
     """The plan, the kind and the target, if this user may enter it; 404 for anyone else's."""
     require_entry_role(request.user)
-    plan = _get_plan_year(code, year)
+    plan = get_plan_for_year(code, year)
     kind = KINDS[kind_slug]
     target = get_object_or_404(kind.targets(plan), pk=pk)
     if not can_enter(request.user, target):
         raise Http404("この項目は見つかりません。")
     return plan, kind, target
-
-
-def posted_version(request):
-    """The entry version a form was opened on; -1 (never current) when it is missing or bad."""
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return -1
 
 
 def _entry_of(kind, target, year):

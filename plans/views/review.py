@@ -15,7 +15,6 @@ from plans.entries import (
     STATUS_LABELS,
     STATUS_ORDER,
     deadline_message,
-    default_entry_year,
     status_counts,
     year_items,
 )
@@ -23,7 +22,7 @@ from plans.entry_kinds import KINDS
 from plans.fiscal_years import format_fiscal_year
 from plans.history import history_rows
 from plans.models import Department
-from plans.views.entry import _get_plan_year, active_plans, posted_version
+from plans.views.common import get_plan_for_year, posted_version, redirect_to_default_year
 from plans.workflow import (
     WorkflowError,
     entry_approve,
@@ -40,16 +39,13 @@ NO_DEPARTMENT = "none"
 @login_required
 def review_default(request):
     require_plan_admin(request.user)
-    plan = active_plans().first()
-    if plan is None:
-        return redirect("plans:plan_list")
-    return redirect("plans:review", code=plan.code, year=default_entry_year(plan))
+    return redirect_to_default_year("plans:review")
 
 
 @login_required
 def review_year(request, code, year):
     require_plan_admin(request.user)
-    plan = _get_plan_year(code, year)
+    plan = get_plan_for_year(code, year)
     items = year_items(plan, year)
     departments = {department.pk: department for department in Department.objects.all()}
     by_department = {}
@@ -97,7 +93,7 @@ def review_year(request, code, year):
 
 def _get_entry(request, code, year, kind_slug, pk):
     require_plan_admin(request.user)
-    plan = _get_plan_year(code, year)
+    plan = get_plan_for_year(code, year)
     kind = KINDS[kind_slug]
     target = get_object_or_404(kind.targets(plan), pk=pk)
     entry = kind.entry_model.objects.filter(
@@ -148,7 +144,7 @@ def send_back(request, code, year, kind, pk):
 
 def _year_action(request, code, year, action, done):
     require_plan_admin(request.user)
-    plan = _get_plan_year(code, year)
+    plan = get_plan_for_year(code, year)
     try:
         action(plan=plan, fiscal_year=year, user=request.user)
     except WorkflowError as error:
@@ -174,7 +170,7 @@ def reopen(request, code, year):
 @require_POST
 def deadline(request, code, year):
     require_plan_admin(request.user)
-    plan = _get_plan_year(code, year)
+    plan = get_plan_for_year(code, year)
     text = request.POST.get("entry_deadline", "").strip()
     try:
         value = date.fromisoformat(text) if text else None
