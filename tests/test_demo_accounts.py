@@ -47,6 +47,7 @@ def test_creates_one_account_per_role_with_the_documented_password(settings, oka
     assert admin is not None and admin.is_staff and not admin.is_superuser
     staff = authenticate(username="demo-staff-a", password=DEMO_PASSWORD)
     assert staff is not None and not staff.is_staff
+    assert staff.email == "demo-staff-a@example.jp"
 
 
 def test_assigns_the_plan_to_two_demo_departments(settings, okayama_plan):
