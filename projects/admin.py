@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from plans.admin_mixins import ReadOnlyEntryAdminMixin
+from plans.models import Plan
+from projects.admin_import import errors_view, export_view, import_view, template_view
 from projects.models import MeasureProject, Project, ProjectProgress
 
 
@@ -49,8 +53,44 @@ class ProjectAdmin(SimpleHistoryAdmin):
             .prefetch_related("measure_links__measure__policy")
         )
 
+    change_list_template = "admin/projects/project/change_list.html"
+
     def get_changelist(self, request, **kwargs):
         return ProjectChangeList
+
+    def get_urls(self):
+        def guarded(view, permission):
+            def wrapped(request, *args, **kwargs):
+                if not permission(request):
+                    raise PermissionDenied
+                return view(self, request, *args, **kwargs)
+
+            return self.admin_site.admin_view(wrapped)
+
+        can_import = self.has_add_permission
+        return [
+            path("import/", guarded(import_view, can_import), name="projects_project_import"),
+            path(
+                "import/<str:token>/errors.csv",
+                guarded(errors_view, can_import),
+                name="projects_project_import_errors",
+            ),
+            path(
+                "export/<slug:plan_code>.xlsx",
+                guarded(export_view, self.has_view_permission),
+                name="projects_project_export",
+            ),
+            path(
+                "template.xlsx",
+                guarded(template_view, self.has_view_permission),
+                name="projects_project_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "plans": Plan.objects.all()}
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="基本施策", ordering="plan_order")
     def measure_codes(self, project):

@@ -1,0 +1,102 @@
+"""Importing a plan's project list from a spreadsheet: all or nothing, every row reported."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import tablib
+from import_export.results import RowResult
+
+from projects.resources import COLUMNS, EXAMPLE_ROW, ProjectResource
+
+ACTIONS = {
+    RowResult.IMPORT_TYPE_NEW: "新規",
+    RowResult.IMPORT_TYPE_UPDATE: "変更",
+    RowResult.IMPORT_TYPE_SKIP: "変更なし",
+    RowResult.IMPORT_TYPE_INVALID: "エラー",
+    RowResult.IMPORT_TYPE_ERROR: "エラー",
+}
+ERROR = "エラー"
+
+
+@dataclass(frozen=True)
+class RowReport:
+    number: int  # the row number a person sees in the spreadsheet
+    name: str
+    action: str  # 新規 / 変更 / 変更なし / エラー
+    messages: tuple = ()
+
+
+@dataclass
+class ImportReport:
+    rows: list
+    unknown_columns: list = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def counts(self):
+        return Counter(row.action for row in self.rows)
+
+    @property
+    def summary(self):
+        """(action, count) in reading order, zeros included: a Counter in a template is not."""
+        counts = self.counts
+        return [(action, counts[action]) for action in ("新規", "変更", "変更なし", ERROR)]
+
+    @property
+    def errors(self):
+        return [row for row in self.rows if row.action == ERROR]
+
+
+def _messages(row_result):
+    if row_result.validation_error is not None:
+        error = row_result.validation_error
+        if hasattr(error, "message_dict"):
+            return tuple(
+                message for messages in error.message_dict.values() for message in messages
+            )
+        return tuple(error.messages)
+    # An unexpected failure: say so plainly rather than show a traceback.
+    return tuple(f"この行を取り込めませんでした: {error.error}" for error in row_result.errors)
+
+
+def projects_import(*, plan, table, dry_run, progress=None):
+    """Import `table` (plans.spreadsheets.Table) into `plan`'s projects.
+
+    With `dry_run` nothing is written. Otherwise everything is written in one transaction, or,
+    when any row has an error, nothing at all.
+    """
+    resource = ProjectResource(plan=plan, progress=progress)
+    result = resource.import_data(
+        table.dataset,
+        dry_run=dry_run,
+        use_transactions=True,
+        rollback_on_validation_errors=True,
+    )
+    rows = []
+    for number, values, row_result in zip(
+        table.row_numbers, table.dataset.dict, result.rows, strict=True
+    ):
+        action = ACTIONS.get(row_result.import_type, ERROR)
+        rows.append(
+            RowReport(
+                number=number,
+                name=values["事業名"],
+                action=action,
+                messages=_messages(row_result) if action == ERROR else (),
+            )
+        )
+    report = ImportReport(rows=rows, unknown_columns=table.unknown_columns)
+    report.written = not dry_run and not report.errors and not result.has_errors()
+    return report
+
+
+def projects_export(plan):
+    """The plan's project list in the import's own format, so export -> edit -> import works."""
+    return ProjectResource(plan=plan).export()
+
+
+def projects_template():
+    """An empty project list: the column titles and one example row."""
+    dataset = tablib.Dataset(headers=COLUMNS)
+    dataset.append(EXAMPLE_ROW)
+    return dataset

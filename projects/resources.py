@@ -1,0 +1,162 @@
+"""The project list (事業一覧) of a plan as a spreadsheet, both ways, with django-import-export.
+
+Rows are matched on 事業コード where one is given, otherwise on the name within the plan, so
+importing the same file twice changes nothing and a corrected file updates in place. The 基本
+施策 column lists measure codes ("2-1、2-3"); an import sets the project's measures to exactly
+those, keeping the position and text of the rows that stay.
+"""
+
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+
+from plans.models import Department, Measure
+from projects.models import MeasureProject, Project
+
+COLUMNS = ["事業コード", "事業名", "事業概要", "基本施策", "所管課"]
+REQUIRED_COLUMNS = ["事業名"]
+EXAMPLE_ROW = ["P-001", "区づくり推進事業", "地域の特徴をいかし…", "1-1、2-3", "市民協働企画課"]
+_CODE_SEPARATORS = re.compile(r"[、,，;；/／\s]+")
+
+
+def measure_codes(text):
+    """'２－１、2-3' -> ['2-1', '2-3']: full-width digits and spaces inside a code allowed."""
+    normalised = unicodedata.normalize("NFKC", text or "").replace("−", "-").replace("ー", "-")
+    normalised = re.sub(r"\s*-\s*", "-", normalised)
+    return [code for code in _CODE_SEPARATORS.split(normalised) if code]
+
+
+class DepartmentWidget(widgets.ForeignKeyWidget):
+    def __init__(self):
+        super().__init__(Department, field="name")
+
+    def clean(self, value, row=None, **kwargs):
+        name = (value or "").strip()
+        if not name:
+            return None
+        try:
+            return Department.objects.get(name=name)
+        except Department.DoesNotExist as error:
+            raise ValueError(
+                f"所管課「{name}」が登録されていません。管理画面の所管課の名前と同じにしてください。"
+            ) from error
+
+
+class TextWidget(widgets.CharWidget):
+    """Text with the blanks Excel leaves around it (half- and full-width) removed."""
+
+    def clean(self, value, row=None, **kwargs):
+        return "" if value is None else str(value).strip()
+
+
+class ProjectResource(resources.ModelResource):
+    code = fields.Field("code", column_name="事業コード", widget=TextWidget())
+    name = fields.Field("name", column_name="事業名", widget=TextWidget())
+    summary = fields.Field("summary", column_name="事業概要", widget=TextWidget())
+    measures = fields.Field(column_name="基本施策")
+    department = fields.Field("department", column_name="所管課", widget=DepartmentWidget())
+
+    class Meta:
+        model = Project
+        fields = ["code", "name", "summary", "measures", "department"]
+        import_order = export_order = fields
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+        skip_html_diff = True
+
+    def __init__(self, *, plan, progress=None):
+        super().__init__()
+        self.plan = plan
+        self.progress = progress
+        self.measures_by_code = {
+            measure.code: measure for measure in Measure.objects.filter(policy__plan=plan)
+        }
+        self.keys_seen = {}
+
+    def get_queryset(self):
+        return Project.objects.filter(plan=self.plan).prefetch_related(
+            "measure_links__measure__policy"
+        )
+
+    def dehydrate_measures(self, project):
+        return "、".join(link.measure.code for link in project.measure_links.all())
+
+    def get_instance(self, instance_loader, row):
+        code = (row.get("事業コード") or "").strip()
+        name = (row.get("事業名") or "").strip()
+        projects = Project.objects.filter(plan=self.plan)
+        found = projects.filter(code=code).first() if code else None
+        return found or (projects.filter(name=name).first() if name else None)
+
+    def init_instance(self, row=None):
+        return Project(plan=self.plan)
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if not instance.name:
+            errors.setdefault("name", []).append(
+                ValidationError("事業名がありません。", code="required")
+            )
+        codes = measure_codes(row.get("基本施策"))
+        unknown = [code for code in codes if code not in self.measures_by_code]
+        if unknown:
+            errors.setdefault("measures", []).append(
+                ValidationError(
+                    f"基本施策「{'」「'.join(unknown)}」はこの計画にありません"
+                    f"(ある基本施策: {'、'.join(self.measures_by_code)})。",
+                    code="invalid",
+                )
+            )
+        instance.imported_measures = [self.measures_by_code[c] for c in codes if c not in unknown]
+        for key in (f"code:{instance.code}" if instance.code else None, f"name:{instance.name}"):
+            if key is None or not instance.name:
+                continue
+            first = self.keys_seen.setdefault(key, kwargs.get("row_number"))
+            if first != kwargs.get("row_number"):
+                label = "事業コード" if key.startswith("code:") else "事業名"
+                errors.setdefault("name", []).append(
+                    ValidationError(
+                        f"{label}「{key.split(':', 1)[1]}」がファイルの中で重複しています"
+                        f"(データの{first}件目と同じ)。",
+                        code="duplicate",
+                    )
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if original is None or original.pk is None:
+            return False
+        unchanged_fields = super().skip_row(instance, original, row, import_validation_errors)
+        current = [link.measure_id for link in original.measure_links.all()]
+        wanted = [measure.pk for measure in instance.imported_measures]
+        return unchanged_fields and sorted(current) == sorted(wanted)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        wanted = {measure.pk: measure for measure in instance.imported_measures}
+        links = {link.measure_id: link for link in instance.measure_links.all()}
+        for measure_id, link in links.items():
+            if measure_id not in wanted:
+                link.delete()
+        for measure_id, measure in wanted.items():
+            if measure_id not in links:
+                last = (
+                    MeasureProject.objects.filter(measure=measure)
+                    .order_by("-position")
+                    .values_list("position", flat=True)
+                    .first()
+                )
+                MeasureProject.objects.create(
+                    measure=measure, project=instance, position=(last or 0) + 1
+                )
+
+    def after_import_row(self, row, row_result, **kwargs):
+        if self.progress:
+            self.progress(kwargs.get("row_number"))
