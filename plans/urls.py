@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from plans.converters import EntryKindConverter
-from plans.views import dashboard, entry, public, review
+from plans.views import dashboard, entry, public, results, review
 
 register_converter(EntryKindConverter, "kind")
 
@@ -33,6 +33,8 @@ urlpatterns = [
     path(f"review/{year}/", review.review_year, name="review"),
     path(f"review/{item}/approve/", review.approve, name="entry_approve"),
     path(f"review/{item}/return/", review.send_back, name="entry_return"),
+    path(f"review/{year}/import/", results.import_page, name="results_import"),
+    path(f"review/{year}/export/<kind:kind>.xlsx", results.export_file, name="results_export"),
     path(f"review/{year}/lock/", review.lock, name="year_lock"),
     path(f"review/{year}/reopen/", review.reopen, name="year_reopen"),
     path(f"review/{year}/deadline/", review.deadline, name="year_deadline"),

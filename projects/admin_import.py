@@ -1,17 +1,9 @@
-"""The plan office's project-list import in the admin: upload, preview every row, confirm.
-
-The uploaded file waits in a private folder between the preview and the confirmation, under a
-random name that only the preview page knows; it is deleted once imported.
-"""
+"""The plan office's project-list import in the admin: upload, preview every row, confirm."""
 
 import csv
 import io
-import secrets
-import tempfile
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -19,17 +11,9 @@ from django.template.response import TemplateResponse
 
 from plans.models import Plan
 from plans.spreadsheets import ENCODING_CHOICES, MAX_BYTES, SpreadsheetError, read_table
+from plans.uploads import keep_upload, stored_upload, xlsx_response
 from projects.imports import projects_export, projects_import, projects_template
 from projects.resources import COLUMNS, REQUIRED_COLUMNS
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def upload_folder():
-    folder = Path(getattr(settings, "IMPORT_UPLOAD_DIR", "") or tempfile.gettempdir())
-    folder = folder / "okayama_kyodo_imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 class ProjectImportForm(forms.Form):
@@ -48,15 +32,6 @@ def _read(data, filename, encoding):
     )
 
 
-def _stored(token):
-    if not token or not token.replace("-", "").replace("_", "").isalnum():
-        raise Http404("取込の準備が見つかりません。")
-    path = upload_folder() / token
-    if not path.exists():
-        raise Http404("取込の準備が見つかりません。もう一度ファイルを選んでください。")
-    return path
-
-
 def import_view(model_admin, request):
     context = {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta}
     if request.method == "POST" and "confirm" in request.POST:
@@ -72,8 +47,7 @@ def import_view(model_admin, request):
             form.add_error("file", str(error))
         else:
             report = projects_import(plan=form.cleaned_data["plan"], table=table, dry_run=True)
-            token = secrets.token_urlsafe(24)
-            (upload_folder() / token).write_bytes(data)
+            token = keep_upload(data)
             context |= {
                 "token": token,
                 "filename": upload.name,
@@ -85,7 +59,7 @@ def import_view(model_admin, request):
 
 
 def _confirm(model_admin, request, context):
-    path = _stored(request.POST.get("token"))
+    path = stored_upload(request.POST.get("token"))
     plan = Plan.objects.filter(pk=request.POST.get("plan")).first()
     if plan is None:
         raise Http404("計画が見つかりません。")
@@ -113,7 +87,7 @@ def _confirm(model_admin, request, context):
 
 def errors_view(model_admin, request, token):
     """The preview's errors as a CSV (UTF-8 with BOM) to hand back to the department."""
-    path = _stored(token)
+    path = stored_upload(token)
     plan = Plan.objects.filter(pk=request.GET.get("plan")).first()
     if plan is None:
         raise Http404("計画が見つかりません。")
@@ -129,18 +103,12 @@ def errors_view(model_admin, request, token):
     return response
 
 
-def _xlsx_response(dataset, filename):
-    response = HttpResponse(dataset.export("xlsx"), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
-
-
 def export_view(model_admin, request, plan_code):
     plan = Plan.objects.filter(code=plan_code).first()
     if plan is None:
         raise Http404("計画が見つかりません。")
-    return _xlsx_response(projects_export(plan), f"{plan.code}-projects.xlsx")
+    return xlsx_response(projects_export(plan), f"{plan.code}-projects.xlsx")
 
 
 def template_view(model_admin, request):
-    return _xlsx_response(projects_template(), "projects-template.xlsx")
+    return xlsx_response(projects_template(), "projects-template.xlsx")

@@ -40,7 +40,11 @@ class ImportReport:
     def summary(self):
         """(action, count) in reading order, zeros included: a Counter in a template is not."""
         counts = self.counts
-        return [(action, counts[action]) for action in ("新規", "変更", "変更なし", ERROR)]
+        return [
+            (action, counts[action])
+            for action in ("新規", "変更", "変更なし", "空欄", ERROR)
+            if counts[action] or action != "空欄"
+        ]
 
     @property
     def errors(self):

@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from import_export import fields, resources, widgets
 
 from plans.models import Department, Measure
@@ -31,17 +32,20 @@ def measure_codes(text):
 class DepartmentWidget(widgets.ForeignKeyWidget):
     def __init__(self):
         super().__init__(Department, field="name")
+        self.by_name = None
 
     def clean(self, value, row=None, **kwargs):
         name = (value or "").strip()
         if not name:
             return None
-        try:
-            return Department.objects.get(name=name)
-        except Department.DoesNotExist as error:
+        if self.by_name is None:
+            # Read once per import: a file of 10,000 rows names a few dozen departments.
+            self.by_name = {department.name: department for department in Department.objects.all()}
+        if name not in self.by_name:
             raise ValueError(
                 f"所管課「{name}」が登録されていません。管理画面の所管課の名前と同じにしてください。"
-            ) from error
+            )
+        return self.by_name[name]
 
 
 class TextWidget(widgets.CharWidget):
@@ -75,10 +79,22 @@ class ProjectResource(resources.ModelResource):
             measure.code: measure for measure in Measure.objects.filter(policy__plan=plan)
         }
         self.keys_seen = {}
+        # Everything a row is compared with is read once, not once per row: the plan's
+        # projects with their measure rows, and the last row number of each measure's table.
+        projects = list(self.get_queryset())
+        self.projects_by_code = {project.code: project for project in projects if project.code}
+        self.projects_by_name = {project.name: project for project in projects}
+        self.last_position = dict(
+            MeasureProject.objects.filter(measure__policy__plan=plan)
+            .values_list("measure")
+            .annotate(Max("position"))
+        )
 
     def get_queryset(self):
-        return Project.objects.filter(plan=self.plan).prefetch_related(
-            "measure_links__measure__policy"
+        return (
+            Project.objects.filter(plan=self.plan)
+            .order_by()
+            .prefetch_related("measure_links__measure__policy")
         )
 
     def dehydrate_measures(self, project):
@@ -87,9 +103,7 @@ class ProjectResource(resources.ModelResource):
     def get_instance(self, instance_loader, row):
         code = (row.get("事業コード") or "").strip()
         name = (row.get("事業名") or "").strip()
-        projects = Project.objects.filter(plan=self.plan)
-        found = projects.filter(code=code).first() if code else None
-        return found or (projects.filter(name=name).first() if name else None)
+        return self.projects_by_code.get(code) or self.projects_by_name.get(name)
 
     def init_instance(self, row=None):
         return Project(plan=self.plan)
@@ -141,21 +155,21 @@ class ProjectResource(resources.ModelResource):
 
     def after_save_instance(self, instance, row, **kwargs):
         wanted = {measure.pk: measure for measure in instance.imported_measures}
-        links = {link.measure_id: link for link in instance.measure_links.all()}
+        known = getattr(instance, "_prefetched_objects_cache", {}).get("measure_links")
+        links = {link.measure_id: link for link in (known if known is not None else [])}
         for measure_id, link in links.items():
             if measure_id not in wanted:
                 link.delete()
+        new_links = []
         for measure_id, measure in wanted.items():
             if measure_id not in links:
-                last = (
-                    MeasureProject.objects.filter(measure=measure)
-                    .order_by("-position")
-                    .values_list("position", flat=True)
-                    .first()
+                self.last_position[measure_id] = self.last_position.get(measure_id, 0) + 1
+                new_links.append(
+                    MeasureProject(
+                        measure=measure, project=instance, position=self.last_position[measure_id]
+                    )
                 )
-                MeasureProject.objects.create(
-                    measure=measure, project=instance, position=(last or 0) + 1
-                )
+        MeasureProject.objects.bulk_create(new_links)
 
     def after_import_row(self, row, row_result, **kwargs):
         if self.progress:

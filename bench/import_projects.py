@@ -1,0 +1,125 @@
+"""Benchmark: importing a 10,000-row project list from .xlsx into PostgreSQL.
+
+Prints the median time of openpyxl alone reading the file, of our reading (read_table), of the
+dry run (check and preview) and of the real import into an empty plan. Run with PostgreSQL:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/okayama_kyodo \\
+        .venv/bin/python bench/import_projects.py [ROWS] [REPEATS]
+
+It creates and drops its own database (<name>_bench); nothing else is touched.
+"""
+
+import io
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okayama_kyodo.settings")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from openpyxl import Workbook, load_workbook  # noqa: E402
+
+from plans.models import BasicPolicy, Department, Measure, Plan  # noqa: E402
+from plans.spreadsheets import read_table  # noqa: E402
+from projects.imports import projects_import  # noqa: E402
+from projects.models import Project  # noqa: E402
+from projects.resources import COLUMNS, REQUIRED_COLUMNS  # noqa: E402
+
+ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+REPEATS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+
+
+def make_plan(code):
+    plan = Plan.objects.create(
+        code=code, title=code, municipality="テスト市", first_fiscal_year=2021,
+        last_fiscal_year=2025, baseline_fiscal_year=2020,
+    )  # fmt: skip
+    for number in range(1, 21):
+        policy = BasicPolicy.objects.create(plan=plan, number=number, title=f"方針{number}")
+        Measure.objects.bulk_create(
+            Measure(policy=policy, number=n, title=f"施策{number}-{n}") for n in range(1, 6)
+        )
+    return plan
+
+
+def make_file():
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(COLUMNS)
+    for index in range(ROWS):
+        policy, measure = index % 20 + 1, index % 5 + 1
+        sheet.append(
+            [
+                f"P-{index:05d}",
+                f"事業{index:05d}",
+                "事業の概要。" * 4,
+                f"{policy}-{measure}、{policy % 20 + 1}-{measure}",
+                f"課{index % 30}",
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def median_seconds(action, repeats=REPEATS):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    if connection.vendor == "postgresql":
+        connection.settings_dict["TEST"]["NAME"] = f"{old_name}_bench"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        Department.objects.bulk_create(Department(name=f"課{n}") for n in range(30))
+        data = make_file()
+        print(f"database: {connection.vendor}; {ROWS:,} rows, {len(data) / 1024:.0f} KB .xlsx")
+
+        def openpyxl_alone():
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            sum(1 for _ in workbook.active.iter_rows(values_only=True))
+
+        def our_reading():
+            return read_table(data, "p.xlsx", columns=COLUMNS, required=REQUIRED_COLUMNS)
+
+        table = our_reading()
+        plans = iter(make_plan(f"bench-{n}") for n in range(REPEATS * 2 + 1))
+        first = next(plans)
+
+        def dry_run():
+            report = projects_import(plan=first, table=table, dry_run=True)
+            assert not report.errors, report.errors[:3]
+
+        def real_import():
+            plan = next(plans)
+            report = projects_import(plan=plan, table=table, dry_run=False)
+            assert report.written and Project.objects.filter(plan=plan).count() == ROWS
+
+        for name, action in [
+            ("openpyxl alone (read every row)", openpyxl_alone),
+            ("read_table (ours, incl. openpyxl)", our_reading),
+            ("dry run (check + preview)", dry_run),
+            ("real import into an empty plan", real_import),
+        ]:
+            print(f"  {name:36} median {median_seconds(action):7.2f} s over {REPEATS}")
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

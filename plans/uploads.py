@@ -1,0 +1,45 @@
+"""Uploaded spreadsheets waiting between an import's preview and its confirmation, and
+spreadsheet downloads.
+
+A file waits in a private folder under a random name that only the preview page knows, and is
+deleted once imported.
+"""
+
+import secrets
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def upload_folder():
+    folder = Path(getattr(settings, "IMPORT_UPLOAD_DIR", "") or tempfile.gettempdir())
+    folder = folder / "okayama_kyodo_imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def keep_upload(data):
+    """Store the bytes until the import is confirmed; returns the token naming them."""
+    token = secrets.token_urlsafe(24)
+    (upload_folder() / token).write_bytes(data)
+    return token
+
+
+def stored_upload(token):
+    """The path of a kept upload; 404 for an unknown or malformed token."""
+    if not token or not token.replace("-", "").replace("_", "").isalnum():
+        raise Http404("取込の準備が見つかりません。")
+    path = upload_folder() / token
+    if not path.exists():
+        raise Http404("取込の準備が見つかりません。もう一度ファイルを選んでください。")
+    return path
+
+
+def xlsx_response(dataset, filename):
+    response = HttpResponse(dataset.export("xlsx"), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response

@@ -1,0 +1,200 @@
+"""Importing a year's results: they arrive as submitted, never approved; a locked year refuses."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from indicators.models import Indicator, IndicatorResult
+from plans.models import EntryStatus, PlanYear
+from plans.results_import import RESULT_KINDS, results_export, results_import
+from plans.spreadsheets import read_table
+from plans.workflow import WorkflowError
+from projects.models import Project, ProjectProgress
+
+pytestmark = pytest.mark.django_db
+
+
+def table(kind, *rows):
+    spec = RESULT_KINDS[kind]
+    lines = [",".join(spec.columns), *(",".join(f'"{cell}"' for cell in row) for row in rows)]
+    data = "\r\n".join(lines).encode("cp932")
+    return read_table(data, "results.csv", columns=spec.columns, required=spec.required)
+
+
+def run(plan, user, kind, *rows, dry_run=False, year=2025):
+    return results_import(
+        plan=plan, fiscal_year=year, kind=kind, table=table(kind, *rows), user=user, dry_run=dry_run
+    )
+
+
+def test_indicator_values_arrive_as_submitted_with_history(okayama_plan, personas):
+    report = run(
+        okayama_plan,
+        personas["admin"],
+        "indicators",
+        ("地域活動への市民の参加割合", "４８．５％", "", "地域行事が再開した"),
+        ("若者(20歳代)の地域活動への参加割合", "", "はい", "隔年調査のため"),
+        ("ESD・市民協働推進センターの相談者数", "1,020人", "", ""),
+    )
+    assert report.written
+    assert [row.action for row in report.rows] == ["新規", "新規", "新規"]
+    result = IndicatorResult.objects.get(indicator__name="地域活動への市民の参加割合")
+    assert (result.value, result.status, result.entered_by) == (
+        Decimal("48.5"), EntryStatus.SUBMITTED, personas["admin"],
+    )  # fmt: skip
+    assert result.history.get().history_user == personas["admin"]
+    assert IndicatorResult.objects.get(indicator__name__startswith="若者").not_measured
+
+
+def test_the_same_file_twice_changes_nothing(okayama_plan, personas):
+    row = ("地域活動への市民の参加割合", "48.5", "", "")
+    run(okayama_plan, personas["admin"], "indicators", row)
+    report = run(okayama_plan, personas["admin"], "indicators", row)
+    assert [r.action for r in report.rows] == ["変更なし"]
+    assert IndicatorResult.objects.get().version == 1
+
+
+def test_bad_rows_are_explained_and_nothing_is_written(okayama_plan, personas):
+    report = run(
+        okayama_plan,
+        personas["admin"],
+        "indicators",
+        ("地域活動への市民の参加割合", "48.5", "", ""),
+        ("存在しない指標", "1", "", ""),
+        ("若者(20歳代)の地域活動への参加割合", "約20", "", ""),
+        ("SNSのフォロワー数", "", "", "値は後日"),
+        ("地域活動への市民の参加割合", "49", "", ""),
+        ("市民協働推進事業の目標達成率", "150%", "", ""),
+    )
+    assert not report.written
+    errors = {row.number: " ".join(row.messages) for row in report.errors}
+    assert "成果指標「存在しない指標」はこの計画にありません" in errors[3]
+    assert "数値として読み取れません" in errors[4]
+    assert "実績値がありません" in errors[5]
+    assert "2行目にもあります" in errors[6]
+    assert 7 not in errors  # 150% is allowed: this rate has no upper bound in the plan file
+    assert not IndicatorResult.objects.exists()
+
+
+def test_a_locked_year_refuses_the_file(okayama_plan, personas):
+    PlanYear.objects.create(plan=okayama_plan, fiscal_year=2025, is_locked=True)
+    with pytest.raises(WorkflowError, match="確定"):
+        run(okayama_plan, personas["admin"], "indicators", ("SNSのフォロワー数", "1600", "", ""))
+    assert not IndicatorResult.objects.exists()
+
+
+def test_approved_values_are_not_overwritten(okayama_plan, personas):
+    indicator = Indicator.objects.get(name="SNSのフォロワー数")
+    IndicatorResult.objects.create(
+        indicator=indicator, fiscal_year=2025, value=1500, status=EntryStatus.APPROVED
+    )
+    report = run(
+        okayama_plan, personas["admin"], "indicators", ("SNSのフォロワー数", "1600", "", "")
+    )
+    assert "承認済みの値は取り込みで上書きできません" in report.errors[0].messages[0]
+    assert IndicatorResult.objects.get().value == 1500
+
+
+def test_only_the_plan_office_imports(okayama_plan, personas):
+    with pytest.raises(PermissionDenied):
+        run(okayama_plan, personas["staff_a"], "indicators", ("SNSのフォロワー数", "1", "", ""))
+
+
+def test_project_progress(okayama_plan, personas):
+    report = run(
+        okayama_plan,
+        personas["admin"],
+        "projects",
+        (
+            "",
+            "区づくり推進事業",
+            "補助事業を5件実施",
+            "B",
+            "担い手不足",
+            "継続",
+            "1,200",
+            "１，１５０",
+        ),
+        ("", "フォーラムの開催", "", "E", "", "やめる", "abc", ""),
+    )
+    assert not report.written
+    messages = " ".join(report.errors[0].messages)
+    assert "自己評価「E」" in messages and "今後の方向性「やめる」" in messages
+    assert "予算額" in messages
+    report = run(
+        okayama_plan,
+        personas["admin"],
+        "projects",
+        (
+            "",
+            "区づくり推進事業",
+            "補助事業を5件実施",
+            "B 順調",
+            "担い手不足",
+            "継続",
+            "1,200",
+            "１，１５０",
+        ),
+    )
+    assert report.written
+    progress = ProjectProgress.objects.get(project=Project.objects.get(name="区づくり推進事業"))
+    amounts = (progress.budget_amount, progress.settlement_amount)
+    assert (progress.grade, progress.outlook, amounts) == ("B", "continue", (1200, 1150))
+    assert progress.status == EntryStatus.SUBMITTED
+
+
+def test_export_fill_in_import_round_trips(okayama_plan, personas):
+    run(okayama_plan, personas["admin"], "indicators", ("SNSのフォロワー数", "1,600", "", "順調"))
+    exported = results_export(plan=okayama_plan, fiscal_year=2025, kind="indicators")
+    assert len(exported) == 7
+    assert exported.dict[5] == {"指標名": "SNSのフォロワー数", "実績値": "1600", "測定なし": "",
+                                "要因分析": "順調"}  # fmt: skip
+    spec = RESULT_KINDS["indicators"]
+    filled = read_table(
+        exported.export("xlsx"), "results.xlsx", columns=spec.columns, required=spec.required
+    )
+    report = results_import(
+        plan=okayama_plan, fiscal_year=2025, kind="indicators", table=filled,
+        user=personas["admin"], dry_run=True,
+    )  # fmt: skip
+    # Rows left blank are not imported; the filled one is unchanged.
+    assert [row.action for row in report.rows].count("変更なし") == 1
+    assert [row.action for row in report.rows].count("空欄") == 6
+    assert not report.errors
+
+
+def test_review_page_import_preview_then_confirm(client, okayama_plan, personas):
+    client.force_login(personas["admin"])
+    url = reverse("plans:results_import", args=[okayama_plan.code, 2025])
+    exported = client.get(
+        reverse("plans:results_export", args=[okayama_plan.code, 2025, "indicators"])
+    )
+    assert exported.status_code == 200
+    rows = '指標名,実績値,測定なし,要因分析\r\nSNSのフォロワー数,"1,650人",,フォロワーが増えた\r\n'
+    file = SimpleUploadedFile("results.csv", rows.encode("cp932"))
+    response = client.post(url, {"kind": "indicators", "file": file, "encoding": ""})
+    html = response.content.decode()
+    assert "確認(まだ取り込んでいません)" in html and "新規 1件" in html
+    assert not IndicatorResult.objects.exists()
+    response = client.post(
+        url,
+        {
+            "confirm": "1",
+            "token": response.context["token"],
+            "kind": "indicators",
+            "filename": "results.csv",
+            "encoding": "",
+        },
+    )
+    assert response.status_code == 302
+    result = IndicatorResult.objects.get()
+    assert (result.value, result.status) == (1650, EntryStatus.SUBMITTED)
+
+
+def test_review_page_import_is_refused_to_staff(client, okayama_plan, personas):
+    client.force_login(personas["staff_a"])
+    url = reverse("plans:results_import", args=[okayama_plan.code, 2025])
+    assert client.get(url).status_code == 403
