@@ -70,7 +70,7 @@ def _confirm(model_admin, request, context):
     except SpreadsheetError as error:
         messages.error(request, str(error))
         return redirect("admin:projects_project_import")
-    report = projects_import(plan=plan, table=table, dry_run=False)
+    report = projects_import(plan=plan, table=table, dry_run=False, user=request.user)
     if not report.written:
         messages.error(request, "エラーがあるため、何も取り込んでいません。")
         context |= {"form": ProjectImportForm(), "report": report, "title": "事業一覧の取込"}

@@ -63,13 +63,13 @@ def _messages(row_result):
     return tuple(f"この行を取り込めませんでした: {error.error}" for error in row_result.errors)
 
 
-def projects_import(*, plan, table, dry_run, progress=None):
+def projects_import(*, plan, table, dry_run, user=None, progress=None):
     """Import `table` (plans.spreadsheets.Table) into `plan`'s projects.
 
     With `dry_run` nothing is written. Otherwise everything is written in one transaction, or,
     when any row has an error, nothing at all.
     """
-    resource = ProjectResource(plan=plan, progress=progress)
+    resource = ProjectResource(plan=plan, user=user, progress=progress)
     result = resource.import_data(
         table.dataset,
         dry_run=dry_run,

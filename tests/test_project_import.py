@@ -160,7 +160,9 @@ def test_admin_previews_then_imports(admin_client, okayama_plan, departments, sa
         },
     )
     assert response.status_code == 302
-    assert Project.objects.get(code="P-001").name == "区づくり推進事業"
+    imported = Project.objects.get(code="P-001")
+    assert imported.name == "区づくり推進事業"
+    assert imported.history.latest().history_user.username == "alice"
     shared = Project.objects.get(code="P-002")
     assert sorted(m.code for m in shared.measures.all()) == ["2-1", "2-3"]
 
