@@ -5,6 +5,8 @@ A file waits in a private folder under a random name that only the preview page 
 deleted once imported.
 """
 
+import csv
+import io
 import secrets
 import tempfile
 from pathlib import Path
@@ -41,5 +43,17 @@ def stored_upload(token):
 
 def xlsx_response(dataset, filename):
     response = HttpResponse(dataset.export("xlsx"), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+def errors_csv_response(report, filename="import-errors.csv"):
+    """An import's row errors as a CSV (UTF-8 with BOM, for Excel) to hand back to a department."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["行", "名称", "エラーの内容"])
+    for row in report.errors:
+        writer.writerow([row.number, row.name, " ".join(row.messages)])
+    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
     return response

@@ -34,6 +34,7 @@ urlpatterns = [
     path(f"review/{item}/approve/", review.approve, name="entry_approve"),
     path(f"review/{item}/return/", review.send_back, name="entry_return"),
     path(f"review/{year}/import/", results.import_page, name="results_import"),
+    path(f"review/{year}/import/errors.csv", results.import_errors, name="results_import_errors"),
     path(f"review/{year}/export/<kind:kind>.xlsx", results.export_file, name="results_export"),
     path(f"review/{year}/lock/", review.lock, name="year_lock"),
     path(f"review/{year}/reopen/", review.reopen, name="year_reopen"),

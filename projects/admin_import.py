@@ -1,17 +1,14 @@
 """The plan office's project-list import in the admin: upload, preview every row, confirm."""
 
-import csv
-import io
-
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from plans.models import Plan
 from plans.spreadsheets import ENCODING_CHOICES, MAX_BYTES, SpreadsheetError, read_table
-from plans.uploads import keep_upload, stored_upload, xlsx_response
+from plans.uploads import errors_csv_response, keep_upload, stored_upload, xlsx_response
 from projects.imports import projects_export, projects_import, projects_template
 from projects.resources import COLUMNS, REQUIRED_COLUMNS
 
@@ -92,15 +89,7 @@ def errors_view(model_admin, request, token):
     if plan is None:
         raise Http404("計画が見つかりません。")
     table = _read(path.read_bytes(), request.GET.get("filename", ""), request.GET.get("encoding"))
-    report = projects_import(plan=plan, table=table, dry_run=True)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["行", "事業名", "エラーの内容"])
-    for row in report.errors:
-        writer.writerow([row.number, row.name, " ".join(row.messages)])
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv")
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''import-errors.csv"
-    return response
+    return errors_csv_response(projects_import(plan=plan, table=table, dry_run=True))
 
 
 def export_view(model_admin, request, plan_code):

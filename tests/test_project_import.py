@@ -139,7 +139,10 @@ def upload(client, plan, sample, **extra):
         )
 
 
-@pytest.mark.parametrize("sample", ["projects.xlsx", "projects_cp932.csv", "projects_utf8_bom.csv"])
+@pytest.mark.parametrize(
+    "sample",
+    ["projects.xlsx", "projects_libreoffice.xlsx", "projects_cp932.csv", "projects_utf8_bom.csv"],
+)
 def test_admin_previews_then_imports(admin_client, okayama_plan, departments, sample):
     response = upload(admin_client, okayama_plan, sample)
     html = response.content.decode()
@@ -181,7 +184,7 @@ def test_admin_shows_errors_and_offers_them_as_a_list(admin_client, okayama_plan
     errors_url = re.search(r'href="([^"]*errors\.csv[^"]*)"', html)[1].replace("&amp;", "&")
     errors = admin_client.get(errors_url)
     rows = list(csv.reader(io.StringIO(errors.content.decode("utf-8-sig"))))
-    assert rows[0] == ["行", "事業名", "エラーの内容"]
+    assert rows[0] == ["行", "名称", "エラーの内容"]
     assert rows[1][:2] == ["2", "区づくり推進事業"]
 
 

@@ -1,5 +1,6 @@
 """Importing a year's results: they arrive as submitted, never approved; a locked year refuses."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -198,3 +199,18 @@ def test_review_page_import_is_refused_to_staff(client, okayama_plan, personas):
     client.force_login(personas["staff_a"])
     url = reverse("plans:results_import", args=[okayama_plan.code, 2025])
     assert client.get(url).status_code == 403
+
+
+def test_review_page_import_errors_can_be_downloaded(client, okayama_plan, personas):
+    client.force_login(personas["admin"])
+    url = reverse("plans:results_import", args=[okayama_plan.code, 2025])
+    rows = "指標名,実績値,測定なし,要因分析\r\nSNSのフォロワー数,約1600,,\r\n"
+    file = SimpleUploadedFile("results.csv", rows.encode("utf-8"))
+    response = client.post(url, {"kind": "indicators", "file": file, "encoding": ""})
+    html = response.content.decode()
+    assert "エラーが1行あります" in html and "この内容で取り込む" not in html
+    link = re.search(r'href="([^"]*errors\.csv[^"]*)"', html)[1].replace("&amp;", "&")
+    download = client.get(link)
+    lines = download.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "行,名称,エラーの内容"
+    assert lines[1].startswith("2,SNSのフォロワー数,") and "数値として読み取れません" in lines[1]

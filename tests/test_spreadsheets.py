@@ -24,6 +24,7 @@ def read(data, filename="projects.csv", **options):
         ("projects_utf8_bom.csv", "utf-8-sig"),
         ("projects_cp932.csv", "cp932"),
         ("projects.xlsx", None),
+        ("projects_libreoffice.xlsx", None),  # saved by LibreOffice Calc 7 from the CSV
     ],
 )
 def test_samples_read_the_same_whatever_the_format(sample, encoding):

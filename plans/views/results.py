@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from plans.access import require_plan_admin
 from plans.results_import import RESULT_KINDS, results_export, results_import
 from plans.spreadsheets import ENCODING_CHOICES, MAX_BYTES, SpreadsheetError, read_table
-from plans.uploads import keep_upload, stored_upload, xlsx_response
+from plans.uploads import errors_csv_response, keep_upload, stored_upload, xlsx_response
 from plans.views.common import get_plan_for_year
 from plans.workflow import WorkflowError
 
@@ -93,6 +93,24 @@ def _confirm(request, plan, year, context):
         request, f"{KIND_LABELS[kind]}を取り込みました({summary})。状態は「提出済」です。"
     )
     return redirect("plans:review", code=plan.code, year=year)
+
+
+@login_required
+def import_errors(request, code, year):
+    """The preview's errors as a CSV, to hand back to the department that sent the file."""
+    require_plan_admin(request.user)
+    plan = get_plan_for_year(code, year)
+    kind = request.GET.get("kind")
+    if kind not in RESULT_KINDS:
+        raise Http404("取り込むものの種類が正しくありません。")
+    path = stored_upload(request.GET.get("token"))
+    table = _read(
+        path.read_bytes(), request.GET.get("filename", ""), kind, request.GET.get("encoding")
+    )
+    report = results_import(
+        plan=plan, fiscal_year=year, kind=kind, table=table, user=request.user, dry_run=True
+    )
+    return errors_csv_response(report, f"{plan.code}-{year}-{kind}-errors.csv")
 
 
 @login_required
