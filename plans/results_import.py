@@ -109,9 +109,12 @@ def _project_values(project, row):
 
 
 def _targets(result_kind, plan):
-    targets = result_kind.kind.targets(plan)
-    by_name = {target.name: target for target in targets}
-    by_code = {target.code: target for target in targets if getattr(target, "code", "")}
+    """The plan's items by name and by code; a name used twice maps to None (ambiguous)."""
+    by_name, by_code = {}, {}
+    for target in result_kind.kind.targets(plan):
+        by_name[target.name] = None if target.name in by_name else target
+        if getattr(target, "code", ""):
+            by_code[target.code] = target
     return by_name, by_code
 
 
@@ -144,6 +147,14 @@ def results_import(*, plan, fiscal_year, kind, table, user, dry_run):
         target = by_code.get(code) if code else None
         target = target or by_name.get(name)
         errors = []
+        if target is None and name in by_name:
+            # Indicator names are unique within a policy only; guessing would be worse.
+            errors.append(
+                f"{entry_kind.label}「{name}」はこの計画に同じ名前で複数あるため、どれか決められません。"
+                "画面から入力してください。"
+            )
+            rows.append(RowReport(number, name, ERROR, tuple(errors)))
+            continue
         if target is None:
             errors.append(f"{entry_kind.label}「{code or name}」はこの計画にありません。")
             rows.append(RowReport(number, name, ERROR, tuple(errors)))

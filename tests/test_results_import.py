@@ -214,3 +214,16 @@ def test_review_page_import_errors_can_be_downloaded(client, okayama_plan, perso
     lines = download.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "行,名称,エラーの内容"
     assert lines[1].startswith("2,SNSのフォロワー数,") and "数値として読み取れません" in lines[1]
+
+
+def test_an_ambiguous_indicator_name_is_refused_not_guessed(okayama_plan, personas):
+    other_policy = okayama_plan.policies.get(number=2)
+    Indicator.objects.create(
+        policy=other_policy, position=9, name="SNSのフォロワー数", unit="人",
+        baseline_value=1, baseline_year=2020, target_value=2, target_year=2025,
+    )  # fmt: skip
+    report = run(
+        okayama_plan, personas["admin"], "indicators", ("SNSのフォロワー数", "1600", "", "")
+    )
+    assert "同じ名前で複数あるため" in report.errors[0].messages[0]
+    assert not IndicatorResult.objects.exists()
