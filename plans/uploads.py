@@ -9,6 +9,7 @@ import csv
 import io
 import secrets
 import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -24,10 +25,19 @@ def upload_folder():
     return folder
 
 
+# A preview nobody confirmed leaves its file behind; such files go after a day.
+UPLOAD_LIFETIME_SECONDS = 24 * 60 * 60
+
+
 def keep_upload(data):
     """Store the bytes until the import is confirmed; returns the token naming them."""
+    folder = upload_folder()
+    now = time.time()
+    for old in folder.iterdir():
+        if now - old.stat().st_mtime > UPLOAD_LIFETIME_SECONDS:
+            old.unlink(missing_ok=True)
     token = secrets.token_urlsafe(24)
-    (upload_folder() / token).write_bytes(data)
+    (folder / token).write_bytes(data)
     return token
 
 

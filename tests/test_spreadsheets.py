@@ -1,12 +1,16 @@
 """Reading spreadsheets as offices send them, and refusing what cannot be read, in Japanese."""
 
 import io
+import os
+import time
 from pathlib import Path
 
 import pytest
+from django.http import Http404
 from openpyxl import Workbook
 
 from plans.spreadsheets import MAX_BYTES, SpreadsheetError, read_table
+from plans.uploads import UPLOAD_LIFETIME_SECONDS, keep_upload, stored_upload, upload_folder
 
 SAMPLES = Path(__file__).parent / "data" / "spreadsheets"
 COLUMNS = ["事業コード", "事業名", "事業概要", "基本施策", "所管課"]
@@ -88,3 +92,17 @@ def test_files_that_cannot_be_read_are_refused_in_japanese(data, filename, messa
 def test_huge_files_are_refused_with_the_limit():
     with pytest.raises(SpreadsheetError, match="10MB までのファイル"):
         read(b"x" * (MAX_BYTES + 1))
+
+
+def test_uploads_wait_for_confirmation_and_stale_ones_are_removed(settings, tmp_path):
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path)
+    token = keep_upload(b"data")
+    assert stored_upload(token).read_bytes() == b"data"
+    stale = upload_folder() / "stale"
+    stale.write_bytes(b"x")
+    old = time.time() - UPLOAD_LIFETIME_SECONDS - 10
+    os.utime(stale, (old, old))
+    keep_upload(b"more")
+    assert not stale.exists()
+    with pytest.raises(Http404):
+        stored_upload("../../etc/passwd")
