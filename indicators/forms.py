@@ -1,8 +1,6 @@
 from django import forms
-from django.core.exceptions import ValidationError
 
-from indicators.achievement import format_number
-from plans.numbers import format_input, parse_number
+from plans.numbers import format_input
 
 
 class IndicatorResultForm(forms.Form):
@@ -46,21 +44,7 @@ class IndicatorResultForm(forms.Form):
         }
 
     def clean_value(self):
-        indicator = self.indicator
-        value = parse_number(self.cleaned_data["value"], unit=indicator.unit)
-        if value is None:
-            return None
-        low, high = indicator.min_value, indicator.max_value
-        if (low is not None and value < low) or (high is not None and value > high):
-            places = indicator.decimal_places
-            bounds = "〜".join(
-                format_number(bound, places) if bound is not None else "" for bound in (low, high)
-            )
-            raise ValidationError(
-                f"この指標に入力できる値の範囲は {bounds}{indicator.unit} です。",
-                code="range",
-            )
-        return value
+        return self.indicator.parse_value(self.cleaned_data["value"])
 
     def clean(self):
         cleaned = super().clean()

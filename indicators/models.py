@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from indicators.achievement import format_number
 from plans.models import (
     BasicPolicy,
     Department,
@@ -11,6 +12,7 @@ from plans.models import (
     fiscal_year_field,
     fiscal_year_in_range,
 )
+from plans.numbers import parse_number
 
 # Wide enough for page views in the hundreds of millions and shares to four decimals.
 VALUE_DIGITS = {"max_digits": 18, "decimal_places": 4}
@@ -160,6 +162,27 @@ class Indicator(models.Model):
 
     def __str__(self):
         return self.name
+
+    def parse_value(self, text):
+        """A value as typed for this indicator: Decimal or None; ValidationError in Japanese.
+
+        The one place that decides what may be entered: the number as offices type it, the
+        digits the database holds, and the indicator's allowed range.
+        """
+        value = parse_number(text, unit=self.unit)
+        if value is None:
+            return None
+        IndicatorResult._meta.get_field("value").run_validators(value)
+        low, high = self.min_value, self.max_value
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = "〜".join(
+                format_number(bound, self.decimal_places) if bound is not None else ""
+                for bound in (low, high)
+            )
+            raise ValidationError(
+                f"この指標に入力できる値の範囲は {bounds}{self.unit} です。", code="range"
+            )
+        return value
 
     def clean(self):
         super().clean()

@@ -16,7 +16,7 @@ from plans.access import require_plan_admin
 from plans.entry_kinds import INDICATORS, PROJECTS
 from plans.fiscal_years import format_fiscal_year
 from plans.models import EntryStatus
-from plans.numbers import format_input, parse_number
+from plans.numbers import format_input
 from plans.workflow import WorkflowError, plan_year_get
 from projects.imports import ERROR, ImportReport, RowReport
 from projects.models import ProjectProgress
@@ -63,14 +63,9 @@ def _indicator_values(indicator, row):
     not_measured = row["測定なし"].strip().lower() in YES
     value = None
     try:
-        value = parse_number(row["実績値"], unit=indicator.unit)
+        value = indicator.parse_value(row["実績値"])
     except ValidationError as error:
         errors.extend(error.messages)
-    low, high = indicator.min_value, indicator.max_value
-    if value is not None and (
-        (low is not None and value < low) or (high is not None and value > high)
-    ):
-        errors.append(f"実績値 {value} はこの指標に入力できる範囲の外です。")
     if not_measured and value is not None:
         errors.append("「測定なし」の行は実績値を空欄にしてください。")
     if not errors and value is None and not not_measured:
@@ -95,7 +90,7 @@ def _project_values(project, row):
     amounts = {}
     for column, name in (("予算額", "budget_amount"), ("決算額", "settlement_amount")):
         try:
-            amounts[name] = parse_number(row[column], unit="千円", places=0)
+            amounts[name] = ProjectProgress.parse_amount(row[column])
         except ValidationError as error:
             errors.extend(f"{column}: {message}" for message in error.messages)
     values = {

@@ -1,7 +1,6 @@
 from django import forms
-from django.core.exceptions import ValidationError
 
-from plans.numbers import format_input, parse_number
+from plans.numbers import format_input
 from projects.models import ProjectProgress
 
 AMOUNT_UNIT = "千円"
@@ -60,10 +59,7 @@ class ProjectProgressForm(forms.Form):
         }
 
     def _clean_amount(self, name):
-        amount = parse_number(self.cleaned_data[name], unit=AMOUNT_UNIT, places=0)
-        if amount is not None and amount < 0:
-            raise ValidationError("金額は0以上で入力してください。", code="range")
-        return amount
+        return ProjectProgress.parse_amount(self.cleaned_data[name])
 
     def clean_budget_amount(self):
         return self._clean_amount("budget_amount")

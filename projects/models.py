@@ -4,6 +4,7 @@ from django.db.models import F, Min, Q
 from simple_history.models import HistoricalRecords
 
 from plans.models import Department, Measure, Plan, YearlyEntry
+from plans.numbers import parse_number
 
 AMOUNT_DIGITS = {"max_digits": 15, "decimal_places": 0}
 
@@ -186,6 +187,17 @@ class ProjectProgress(YearlyEntry):
 
     def __str__(self):
         return f"{self.project} {self.fiscal_year}年度"
+
+    @classmethod
+    def parse_amount(cls, text):
+        """An amount in 千円 as typed: a whole number of at most 15 digits, not negative."""
+        amount = parse_number(text, unit="千円", places=0)
+        if amount is None:
+            return None
+        cls._meta.get_field("budget_amount").run_validators(amount)
+        if amount < 0:
+            raise ValidationError("金額は0以上で入力してください。", code="range")
+        return amount
 
     @property
     def plan(self):

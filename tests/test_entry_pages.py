@@ -248,6 +248,7 @@ def test_full_width_value_is_saved_normalised(setup):
         ("150", "範囲は 0.0〜100.0% です"),
         ("－1", "範囲は 0.0〜100.0% です"),
         ("45人", "単位"),
+        ("12345678901234567890", "18 桁以内"),  # more digits than the database holds
     ],
 )
 def test_bad_value_is_refused_in_japanese_and_keeps_everything_typed(setup, typed, message):

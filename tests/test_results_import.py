@@ -69,6 +69,7 @@ def test_bad_rows_are_explained_and_nothing_is_written(okayama_plan, personas):
         ("SNSのフォロワー数", "", "", "値は後日"),
         ("地域活動への市民の参加割合", "49", "", ""),
         ("市民協働推進事業の目標達成率", "150%", "", ""),
+        ("ESD・市民協働推進センターの相談者数", "123456789012345678901", "", ""),
     )
     assert not report.written
     errors = {row.number: " ".join(row.messages) for row in report.errors}
@@ -77,6 +78,7 @@ def test_bad_rows_are_explained_and_nothing_is_written(okayama_plan, personas):
     assert "実績値がありません" in errors[5]
     assert "2行目にもあります" in errors[6]
     assert 7 not in errors  # 150% is allowed: this rate has no upper bound in the plan file
+    assert "18 桁以内" in errors[8]
     assert not IndicatorResult.objects.exists()
 
 
