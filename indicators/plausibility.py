@@ -22,7 +22,9 @@ Moving away from the target (regression) is reported elsewhere, not here.
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from indicators.achievement import format_number
 
 JUMP_RATIO = Decimal("0.5")
 BEYOND_RATIO = Decimal("2")
@@ -39,10 +41,7 @@ class PlausibilityWarning:
 
 
 def _show(value: Decimal, unit: str, places: int) -> str:
-    """As indicators.achievement.format_number shows it (half up, "−"), then the unit."""
-    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    sign = "\u2212" if rounded < 0 else ""
-    return f"{sign}{abs(rounded):,.{places}f}{unit}"
+    return format_number(value, places) + unit
 
 
 def plausibility_warnings(
