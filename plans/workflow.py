@@ -142,20 +142,23 @@ def _submit(kind, entry):
     entry.submitted_at = timezone.now()
 
 
-def _entry_for_update(entry):
-    return type(entry).objects.select_for_update().get(pk=entry.pk)
+def _entry_to_change(entry, user, version):
+    """The entry, locked for this transaction with its year, if it is still the version the
+    person saw and its year is open; WorkflowError (or ConcurrentEditError) otherwise."""
+    current = type(entry).objects.select_for_update().get(pk=entry.pk)
+    plan_year = _plan_year_for_update(current.plan, current.fiscal_year)
+    _check_version(current, version)
+    if plan_year.is_locked:
+        raise WorkflowError(entry_closed_reason(plan_year, user, current))
+    return current
 
 
 @transaction.atomic
 def entry_withdraw(*, kind, entry, user, version):
     """Take back a submission that has not been approved yet, to correct it."""
-    entry = _entry_for_update(entry)
     if not can_enter(user, kind.target_of(entry)):
         raise WorkflowError("この項目を操作する権限がありません。")
-    plan_year = _plan_year_for_update(entry.plan, entry.fiscal_year)
-    _check_version(entry, version)
-    if plan_year.is_locked:
-        raise WorkflowError(entry_closed_reason(plan_year, user, entry))
+    entry = _entry_to_change(entry, user, version)
     if entry.status != EntryStatus.SUBMITTED:
         raise WorkflowError("提出済みの入力だけを取り下げられます。")
     entry.status = EntryStatus.DRAFT
@@ -168,11 +171,7 @@ def entry_withdraw(*, kind, entry, user, version):
 def entry_approve(*, entry, user, version):
     """The plan office approves a submitted entry: from now on it counts on committee pages."""
     require_plan_admin(user)
-    entry = _entry_for_update(entry)
-    plan_year = _plan_year_for_update(entry.plan, entry.fiscal_year)
-    _check_version(entry, version)
-    if plan_year.is_locked:
-        raise WorkflowError(entry_closed_reason(plan_year, user, entry))
+    entry = _entry_to_change(entry, user, version)
     if entry.status != EntryStatus.SUBMITTED:
         raise WorkflowError(
             f"「{entry.get_status_display()}」の入力は承認できません。提出済みの入力だけを承認できます。"
@@ -193,11 +192,7 @@ def entry_return(*, entry, user, version, reason):
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("差し戻す理由を入力してください。担当者に表示されます。")
-    entry = _entry_for_update(entry)
-    plan_year = _plan_year_for_update(entry.plan, entry.fiscal_year)
-    _check_version(entry, version)
-    if plan_year.is_locked:
-        raise WorkflowError(entry_closed_reason(plan_year, user, entry))
+    entry = _entry_to_change(entry, user, version)
     if entry.status not in (EntryStatus.SUBMITTED, EntryStatus.APPROVED):
         raise WorkflowError(
             f"「{entry.get_status_display()}」の入力は差し戻せません。"
