@@ -17,8 +17,8 @@ from plans.entry_kinds import INDICATORS, PROJECTS
 from plans.fiscal_years import format_fiscal_year
 from plans.models import EntryStatus
 from plans.numbers import format_input
+from plans.spreadsheets import BLANK, ERROR, ImportReport, RowReport
 from plans.workflow import WorkflowError, plan_year_get
-from projects.imports import ERROR, ImportReport, RowReport
 from projects.models import ProjectProgress
 
 INDICATOR_COLUMNS = ["指標名", "実績値", "測定なし", "要因分析"]
@@ -32,7 +32,6 @@ PROJECT_COLUMNS = [
     "予算額",
     "決算額",
 ]
-BLANK = "空欄"
 YES = {"はい", "○", "〇", "1", "true", "yes", "y", "測定なし"}
 GRADES = {choice.value: choice.value for choice in ProjectProgress.Grade} | {
     label: value for value, label in ProjectProgress.Grade.choices

@@ -11,6 +11,7 @@ import csv
 import io
 import unicodedata
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 
 import tablib
@@ -172,3 +173,41 @@ def read_table(data, filename, *, columns, required, encoding=None):
         unknown_columns=unknown,
         encoding=used_encoding,
     )
+
+
+# What an import says about each row, whatever it imports.
+ERROR = "エラー"
+BLANK = "空欄"  # a row left empty: nothing to import
+
+
+@dataclass(frozen=True)
+class RowReport:
+    number: int  # the row number a person sees in the spreadsheet
+    name: str
+    action: str  # 新規 / 変更 / 変更なし / エラー
+    messages: tuple = ()
+
+
+@dataclass
+class ImportReport:
+    rows: list
+    unknown_columns: list = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def counts(self):
+        return Counter(row.action for row in self.rows)
+
+    @property
+    def summary(self):
+        """(action, count) in reading order, zeros included: a Counter in a template is not."""
+        counts = self.counts
+        return [
+            (action, counts[action])
+            for action in ("新規", "変更", "変更なし", BLANK, ERROR)
+            if counts[action] or action != BLANK
+        ]
+
+    @property
+    def errors(self):
+        return [row for row in self.rows if row.action == ERROR]

@@ -1,11 +1,9 @@
 """Importing a plan's project list from a spreadsheet: all or nothing, every row reported."""
 
-from collections import Counter
-from dataclasses import dataclass, field
-
 import tablib
 from import_export.results import RowResult
 
+from plans.spreadsheets import ERROR, ImportReport, RowReport
 from projects.resources import COLUMNS, EXAMPLE_ROW, ProjectResource
 
 ACTIONS = {
@@ -15,40 +13,6 @@ ACTIONS = {
     RowResult.IMPORT_TYPE_INVALID: "エラー",
     RowResult.IMPORT_TYPE_ERROR: "エラー",
 }
-ERROR = "エラー"
-
-
-@dataclass(frozen=True)
-class RowReport:
-    number: int  # the row number a person sees in the spreadsheet
-    name: str
-    action: str  # 新規 / 変更 / 変更なし / エラー
-    messages: tuple = ()
-
-
-@dataclass
-class ImportReport:
-    rows: list
-    unknown_columns: list = field(default_factory=list)
-    written: bool = False
-
-    @property
-    def counts(self):
-        return Counter(row.action for row in self.rows)
-
-    @property
-    def summary(self):
-        """(action, count) in reading order, zeros included: a Counter in a template is not."""
-        counts = self.counts
-        return [
-            (action, counts[action])
-            for action in ("新規", "変更", "変更なし", "空欄", ERROR)
-            if counts[action] or action != "空欄"
-        ]
-
-    @property
-    def errors(self):
-        return [row for row in self.rows if row.action == ERROR]
 
 
 def _messages(row_result):
