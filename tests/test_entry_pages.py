@@ -120,10 +120,10 @@ EXPECTED = {
     "my work": (200, 200, 403, LOGIN),
     "own entry": (200, 200, 403, LOGIN),
     "own project": (200, 200, 403, LOGIN),
-    "other's entry": (200, 404, 403, LOGIN),
+    "other's entry": (200, 403, 403, LOGIN),
     "save own": (302, 302, 403, LOGIN),
-    "save other's": (200, 404, 403, LOGIN),  # admin: refused in the form (submitted)
-    "withdraw other's": (302, 404, 403, LOGIN),
+    "save other's": (200, 403, 403, LOGIN),  # admin: refused in the form (submitted)
+    "withdraw other's": (302, 403, 403, LOGIN),
     "review": (200, 403, 403, LOGIN),
     "approve": (302, 403, 403, LOGIN),
     "return": (302, 403, 403, LOGIN),
@@ -159,12 +159,13 @@ def test_staff_b_cannot_touch_staff_a_items_by_crafted_post(setup):
     client = client_for(setup["staff_b"])
     before = snapshot()
     response = client.post(entry_url(setup, setup["own"]), VALID_POST | {"action": "submit"})
-    assert response.status_code == 404
+    assert response.status_code == 403
+    assert "市民協働企画課が入力する項目です" in response.content.decode()
     response = client.post(
         entry_url(setup, setup["own_project"], "projects"),
         {"activities": "x", "version": "0", "action": "save"},
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert snapshot() == before
     assert not ProjectProgress.objects.exists()
 
@@ -435,3 +436,15 @@ def test_query_counts_do_not_grow_with_the_items(setup):
             client.get(page)
         after.append(len(queries))
     assert after == before
+
+
+@pytest.mark.django_db
+def test_error_pages_are_in_japanese(setup, client):
+    client.force_login(setup["committee"])
+    response = client.get(reverse("plans:my_work"))
+    assert response.status_code == 403
+    assert "このページを表示する権限がありません" in response.content.decode()
+    assert "入力は所管課の担当者と協働推進課だけが行えます。" in response.content.decode()
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "ページが見つかりません" in response.content.decode()

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -70,13 +70,21 @@ def my_work(request, code, year):
 
 
 def _get_item(request, code, year, kind_slug, pk):
-    """The plan, the kind and the target, if this user may enter it; 404 for anyone else's."""
+    """The plan, the kind and the target, if this user may enter it; refused for anyone else's.
+
+    The plan and its items are public, so another department's item is refused (403) with who
+    enters it, rather than hidden behind a 404: a colleague's link then explains itself.
+    """
     require_entry_role(request.user)
     plan = get_plan_for_year(code, year)
     kind = KINDS[kind_slug]
     target = get_object_or_404(kind.targets(plan), pk=pk)
     if not can_enter(request.user, target):
-        raise Http404("この項目は見つかりません。")
+        department = target.department or "協働推進課"
+        raise PermissionDenied(
+            f"「{target}」は{department}が入力する項目です。"
+            "担当が違う場合は協働推進課にご連絡ください。"
+        )
     return plan, kind, target
 
 
