@@ -1,0 +1,68 @@
+"""Accessibility checks with axe-core (carried offline by axe-playwright-python).
+
+JIS X 8341-3:2016 level AA has the success criteria of WCAG 2.0 AA; we check against WCAG 2.1
+A and AA, which includes them, plus the axe best-practice rules that the issue names: headings in
+order, one main heading, all content in landmarks.
+"""
+
+import json
+import re
+
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.helpers import ARTIFACTS
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BEST_PRACTICES = ["heading-order", "page-has-heading-one", "landmark-one-main", "region"]
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": WCAG_TAGS},
+    "rules": {rule: {"enabled": True} for rule in BEST_PRACTICES},
+    "resultTypes": ["violations"],
+}
+
+# Rules that a page cannot meet, each with the reason. Nothing is skipped silently: a rule is
+# only excused on the pages named here, and the excuse is written into the results file.
+# {(page name regex, rule id): reason}
+EXCUSED = {}
+
+_axe = Axe()
+checked_pages = []
+
+
+def _excuse(name, rule):
+    for (pattern, rule_id), reason in EXCUSED.items():
+        if rule_id == rule and re.fullmatch(pattern, name):
+            return reason
+    return None
+
+
+def _describe(violation):
+    targets = "; ".join(
+        f"{' '.join(node['target'])}: {node.get('failureSummary', '').splitlines()[-1:]}"
+        for node in violation["nodes"][:5]
+    )
+    return f"[{violation['impact']}] {violation['id']}: {violation['help']} — {targets}"
+
+
+def assert_accessible(page, name):
+    """Run axe on the page as it is now; fail on any violation, whatever its impact."""
+    assert page.evaluate("document.documentElement.lang") == "ja", "ページの言語が ja ではない"
+    results = _axe.run(page, options=AXE_OPTIONS).response
+    violations, excused = [], []
+    for violation in results["violations"]:
+        reason = _excuse(name, violation["id"])
+        (excused if reason else violations).append((violation, reason))
+    record = {
+        "page": name,
+        "url": page.url,
+        "rules_passed": len(results.get("passes", [])),
+        "violations": [_describe(v) for v, _ in violations],
+        "excused": [{"rule": v["id"], "reason": reason} for v, reason in excused],
+    }
+    checked_pages.append(record)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^\w.-]+", "_", name)
+    (ARTIFACTS / f"axe-{safe}.json").write_text(
+        json.dumps({**record, "axe": results.get("testEngine")}, ensure_ascii=False, indent=2)
+    )
+    assert not violations, f"{name} ({page.url}):\n" + "\n".join(record["violations"])

@@ -1,0 +1,61 @@
+"""What the browser journeys share: where Chromium is, logging in, screenshots."""
+
+import os
+import shutil
+from pathlib import Path
+
+from django.urls import reverse
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+PASSWORD = "test-password-123"  # tests.factories.UserFactory's
+
+# The flags with which Chromium runs on a closed network without trying to reach Google.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def log_in(page, user, next_url=None):
+    """Log in through the login form, as a person would."""
+    url = reverse("login") + (f"?next={next_url}" if next_url else "")
+    page.goto(url)
+    page.get_by_label("ユーザー名").fill(user.username)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_load_state()
+
+
+def screenshot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+FOCUS_STATE = """() => {
+  const element = document.activeElement;
+  const style = getComputedStyle(element);
+  const outlined = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+  return {
+    tag: element.tagName.toLowerCase(),
+    name: element.getAttribute("name"),
+    text: (element.innerText || element.value || "").trim().slice(0, 40),
+    visible: outlined || style.boxShadow !== "none",
+  };
+}"""
+
+
+def tab_to(page, matches, limit=80):
+    """Press Tab until the focused element matches; every element passed must show its focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUS_STATE)
+        assert focused["visible"], f"フォーカスが見えない要素: {focused}"
+        if matches(focused):
+            return focused
+    raise AssertionError(f"Tab を {limit} 回押しても目的の要素に届かない")
