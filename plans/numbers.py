@@ -38,6 +38,10 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept)).strip()
 
 
+# Letters typed for digits that look the same: O for 0, l or I for 1.
+_DIGIT_LOOKALIKES = frozenset("OoIl")
+
+
 def _is_unit(word: str) -> bool:
     """Whether a word typed after a number reads as a unit: no digit (1e5, 10²), no punctuation."""
     return not any(char.isdigit() or char in ".,+-、。/" for char in word)
@@ -58,6 +62,10 @@ def _refusal(raw: str, number: str, unit: str) -> ValidationError:
     letters = set(number) - set(_DIGITS + ",.+- ")
     if letters and letters <= _KANJI_NUMERALS:
         return _invalid(raw, "漢数字ではなく算用数字で入力してください(例: 四十五 は 45)")
+    if letters and letters <= _DIGIT_LOOKALIKES and any(c in _DIGITS for c in number):
+        return _invalid(
+            raw, "数字の 0 や 1 の代わりに英字の O や l が入っていないか確かめてください"
+        )
     word = _NUMBER_THEN_WORD.fullmatch(number)
     if word and _is_unit(word["word"]):
         if unit:

@@ -100,6 +100,8 @@ def test_accepted(typed, unit, expected):
         ("人", "人", "invalid", "数値として読み取れません"),
         (",", "", "invalid", "数値として読み取れません"),
         ("不明", "", "invalid", "数値として読み取れません"),
+        ("1,2OO", "千円", "invalid", "英字の O や l が入っていないか"),  # letter O for zero
+        ("l00", "人", "invalid", "英字の O や l が入っていないか"),
     ],
 )
 def test_refused(typed, unit, code, fragment):
