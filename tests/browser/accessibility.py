@@ -46,6 +46,7 @@ def _describe(violation):
 
 def assert_accessible(page, name):
     """Run axe on the page as it is now; fail on any violation, whatever its impact."""
+    page.wait_for_load_state()
     assert page.evaluate("document.documentElement.lang") == "ja", "ページの言語が ja ではない"
     results = _axe.run(page, options=AXE_OPTIONS).response
     violations, excused = [], []

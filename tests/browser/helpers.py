@@ -55,6 +55,8 @@ def tab_to(page, matches, limit=80):
     for _ in range(limit):
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUS_STATE)
+        if focused["tag"] == "body":
+            continue  # focus went round through the browser's own controls
         assert focused["visible"], f"フォーカスが見えない要素: {focused}"
         if matches(focused):
             return focused

@@ -1,0 +1,148 @@
+"""Journey 2: the plan office returns and approves submissions, locks the year, imports projects."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook
+from playwright.sync_api import expect
+
+from indicators.models import Indicator, IndicatorResult
+from plans.models import EntryStatus, PlanYear
+from projects.models import Project
+from tests.browser.accessibility import assert_accessible
+from tests.browser.helpers import log_in, screenshot
+from tests.factories import IndicatorResultFactory
+
+pytestmark = pytest.mark.browser
+
+TO_RETURN = "地域活動への市民の参加割合"
+TO_APPROVE = "若者(20歳代)の地域活動への参加割合"
+LEFT_OPEN = "市民協働推進事業の目標達成率"
+
+
+@pytest.fixture
+def submissions(journey_plan, personas):
+    indicators = {i.name: i for i in Indicator.objects.filter(policy__plan=journey_plan)}
+    for name, value in ((TO_RETURN, "47.9"), (TO_APPROVE, "19.9")):
+        IndicatorResultFactory(
+            indicator=indicators[name],
+            fiscal_year=2025,
+            value=Decimal(value),
+            analysis="前年度並み。",
+            status=EntryStatus.SUBMITTED,
+            entered_by=personas["staff_a"],
+        )
+    return indicators
+
+
+def test_admin_returns_one_approves_another_and_locks_the_year(
+    page, browser_context, submissions, personas
+):
+    log_in(page, personas["admin"])
+    page.get_by_role("navigation", name="サイト").get_by_role("link", name="確認・承認").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("2025年度の確認・承認")
+    assert_accessible(page, "確認・承認")
+    review_url = page.url
+
+    page.get_by_role("link", name=TO_RETURN).click()
+    assert_accessible(page, "入力(成果指標・確認する側)")
+    page.get_by_label("差し戻す理由").fill("基準値と調査方法が違うので、注記を書いてください。")
+    page.get_by_role("button", name="差し戻す").click()
+    expect(page.locator(".messages")).to_contain_text("差し戻しました")
+
+    page.goto(review_url)
+    page.get_by_role("link", name=TO_APPROVE).click()
+    page.get_by_role("button", name="承認する").click()
+    expect(page.locator(".messages")).to_contain_text("承認しました")
+
+    # A form opened before the year is locked, in a second tab.
+    stale = browser_context.new_page()
+    stale.goto(
+        page.url.replace(f"/{submissions[TO_APPROVE].pk}/", f"/{submissions[LEFT_OPEN].pk}/")
+    )
+    expect(stale.get_by_role("heading", level=1)).to_contain_text(LEFT_OPEN)
+
+    page.goto(review_url)
+    page.get_by_role("button", name="2025年度を確定する").click()
+    expect(page.locator(".messages")).to_contain_text("確定")
+    expect(page.get_by_role("button", name="確定を解除して再開する")).to_be_visible()
+    screenshot(page, "2-admin-year-locked")
+    assert_accessible(page, "確認・承認(確定後)")
+
+    stale.get_by_label("実績値").fill("90")
+    stale.get_by_role("button", name="下書き保存").click()
+    expect(stale.locator("form .alert-danger")).to_contain_text(
+        "2025年度は確定(ロック)されているため変更できません。"
+    )
+    expect(stale.get_by_label("実績値")).to_be_disabled()
+    assert_accessible(stale, "入力(確定した年度)")
+
+    results = {
+        r.indicator.name: r
+        for r in IndicatorResult.objects.filter(fiscal_year=2025).select_related("indicator")
+    }
+    assert results[TO_RETURN].status == EntryStatus.RETURNED
+    assert results[TO_RETURN].return_reason.startswith("基準値と調査方法が違う")
+    assert results[TO_APPROVE].status == EntryStatus.APPROVED
+    assert results[TO_APPROVE].approved_by == personas["admin"]
+    assert LEFT_OPEN not in results
+    assert PlanYear.objects.get(plan=submissions[TO_RETURN].policy.plan, fiscal_year=2025).is_locked
+
+
+def project_list(path, *rows):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["事業コード", "事業名", "事業概要", "基本施策", "所管課"])
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_admin_imports_a_project_list_reads_the_error_fixes_the_file_and_sees_the_projects(
+    page, journey_plan, personas, tmp_path
+):
+    good = (
+        "P-201",
+        "地域の見守り協働事業",
+        "町内会とNPOが見守りを行います。",
+        "1-1",
+        "市民協働企画課",
+    )
+    bad = ("P-202", "学生ボランティア応援事業", "大学と連携します。", "9-9", "市民協働企画課")
+    log_in(page, personas["admin"])
+    page.get_by_role("link", name="管理画面").click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+    assert_accessible(page, "管理画面トップ")
+    page.get_by_role("link", name="事業", exact=True).first.click()
+    expect(page).to_have_url(re.compile(r"/admin/projects/project/$"))
+    assert_accessible(page, "管理画面・事業一覧")
+    page.get_by_role("link", name="事業一覧の取込(.xlsx / .csv)").click()
+    expect(page.get_by_label("ファイル")).to_be_visible()
+    assert_accessible(page, "管理画面・事業一覧の取込")
+
+    page.get_by_label("ファイル").set_input_files(
+        project_list(tmp_path / "事業一覧.xlsx", good, bad)
+    )
+    page.get_by_role("button", name="確認する").click()
+    expect(page.locator(".errornote")).to_contain_text("エラーが1行あります")
+    error_row = page.get_by_role("row").filter(has_text="学生ボランティア応援事業")
+    expect(error_row).to_contain_text("基本施策「9-9」はこの計画にありません")
+    screenshot(page, "2-admin-import-error")
+    assert_accessible(page, "管理画面・事業一覧の取込(エラー)")
+    assert not Project.objects.filter(code__in=["P-201", "P-202"]).exists()
+
+    fixed = (*bad[:3], "2-1", bad[4])
+    page.get_by_label("ファイル").set_input_files(project_list(tmp_path / "修正.xlsx", good, fixed))
+    page.get_by_role("button", name="確認する").click()
+    expect(page.get_by_role("heading", name="確認(まだ取り込んでいません)")).to_be_visible()
+    assert_accessible(page, "管理画面・事業一覧の取込(確認)")
+    page.get_by_role("button", name="この内容で取り込む").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("取り込みました")
+    expect(page.get_by_role("link", name="地域の見守り協働事業")).to_be_visible()
+    expect(page.get_by_role("link", name="学生ボランティア応援事業")).to_be_visible()
+    screenshot(page, "2-admin-imported")
+    project = Project.objects.get(plan=journey_plan, code="P-202")
+    assert [m.code for m in project.measures.all()] == ["2-1"]
