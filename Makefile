@@ -11,6 +11,9 @@ run: install migrate load-plan demo
 	$(BIN)/python manage.py runserver $(HOST)
 
 test: install
+	@test -x "$${CHROMIUM_PATH:-$$(command -v chromium || echo /usr/bin/chromium)}" || \
+	  echo "注意: Chromium がないため、ブラウザのテスト (tests/browser) を飛ばします。" \
+	       "実行するには: apt-get install chromium fonts-noto-cjk"
 	$(BIN)/python -m pytest
 
 install: $(VENV)/.installed
