@@ -13,7 +13,7 @@ import pytest
 from indicators.models import Indicator
 from plans.models import BasicPolicy
 from projects.models import Project
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 SKIP_REASON = (
     f"ブラウザのテストを飛ばしました: Chromium がありません ({CHROMIUM})。"
@@ -37,6 +37,25 @@ def pytest_collection_modifyitems(config, items):
     marker = pytest.mark.skip(reason=SKIP_REASON)
     for item in browser_items:
         item.add_marker(marker)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.browser.accessibility import checked_pages
+
+    if not checked_pages:
+        return
+    failing = [page["page"] for page in checked_pages if page["violations"]]
+    review = sorted(
+        {item.split()[1].rstrip(":") for page in checked_pages for item in page["needs_review"]}
+    )
+    terminalreporter.write_sep("-", "axe-core (WCAG 2.1 A/AA)")
+    terminalreporter.write_line(
+        f"{len(checked_pages)} pages checked, {len(failing)} with violations"
+        + (f": {', '.join(failing)}" if failing else "")
+    )
+    if review:
+        terminalreporter.write_line(f"left for a person to review: {', '.join(review)}")
+    terminalreporter.write_line(f"results and screenshots: {ARTIFACTS}")
 
 
 @pytest.fixture(scope="module")
