@@ -11,7 +11,9 @@ admin.site.site_title = "協働推進計画 進捗管理ポータル"
 admin.site.index_title = "計画と進捗の管理"
 
 
-class BasicPolicyInline(admin.TabularInline):
+class BasicPolicyInline(admin.StackedInline):
+    # Stacked, not tabular: Django's tabular inline leaves each input without a label of its
+    # own and points aria-describedby at help text it does not render (JIS X 8341-3, 1.3.1).
     model = BasicPolicy
     fields = ["number", "title"]
     extra = 0

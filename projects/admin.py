@@ -10,7 +10,9 @@ from projects.admin_import import errors_view, export_view, import_view, templat
 from projects.models import MeasureProject, Project, ProjectProgress
 
 
-class MeasureLinkInline(admin.TabularInline):
+class MeasureLinkInline(admin.StackedInline):
+    # Stacked, not tabular: Django's tabular inline leaves each input without a label of its
+    # own and points aria-describedby at help text it does not render (JIS X 8341-3, 1.3.1).
     model = MeasureProject
     fields = ["measure", "position", "listed_summary"]
     extra = 0

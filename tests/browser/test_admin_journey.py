@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
@@ -146,3 +147,20 @@ def test_admin_imports_a_project_list_reads_the_error_fixes_the_file_and_sees_th
     screenshot(page, "2-admin-imported")
     project = Project.objects.get(plan=journey_plan, code="P-202")
     assert [m.code for m in project.measures.all()] == ["2-1"]
+
+
+def test_the_results_import_and_a_project_form_are_accessible(page, journey_plan, personas):
+    log_in(page, personas["admin"])
+    page.goto(reverse("plans:review", args=[journey_plan.code, 2025]))
+    page.get_by_role("link", name="所管課から届いたファイルを取り込む").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("2025年度の実績の取込")
+    assert_accessible(page, "実績の取込")
+
+    project = Project.objects.filter(plan=journey_plan).first()
+    page.goto(reverse("admin:projects_project_change", args=[project.pk]))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page, "管理画面・事業の変更")
+
+    page.goto(reverse("admin:plans_plan_change", args=[journey_plan.pk]))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page, "管理画面・計画の変更")
