@@ -6,6 +6,7 @@ REQUIRE_BROWSER=1, which turns that skip into a failure.
 """
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ def chromium_available():
 
 def pytest_collection_modifyitems(config, items):
     if chromium_available():
+        # The screenshots and axe results are this run's only, never an earlier run's.
+        shutil.rmtree(ARTIFACTS, ignore_errors=True)
         return
     here = Path(__file__).parent
     browser_items = [item for item in items if here in Path(item.fspath).parents]
