@@ -5,6 +5,7 @@ import io
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from indicators.evaluation import plan_evaluation
 from indicators.models import Indicator, IndicatorResult
@@ -14,6 +15,11 @@ from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
 from projects.models import Project, ProjectProgress
 
 pytestmark = pytest.mark.django_db
+
+
+def log_in(**credentials):
+    # django-axes checks every login against its request (address, lockout).
+    return authenticate(RequestFactory().post("/accounts/login/"), **credentials)
 
 
 def create_demo_accounts():
@@ -43,9 +49,9 @@ def test_creates_one_account_per_role_with_the_documented_password(settings, oka
     assert roles_of("demo-staff-a") == [DEPARTMENT_STAFF]
     assert roles_of("demo-staff-b") == [DEPARTMENT_STAFF]
     assert roles_of("demo-committee") == [COMMITTEE_MEMBERS]
-    admin = authenticate(username="demo-admin", password=DEMO_PASSWORD)
+    admin = log_in(username="demo-admin", password=DEMO_PASSWORD)
     assert admin is not None and admin.is_staff and not admin.is_superuser
-    staff = authenticate(username="demo-staff-a", password=DEMO_PASSWORD)
+    staff = log_in(username="demo-staff-a", password=DEMO_PASSWORD)
     assert staff is not None and not staff.is_staff
     assert staff.email == "demo-staff-a@example.jp"
 
@@ -82,7 +88,7 @@ def test_running_twice_changes_nothing_and_keeps_existing_assignments(settings, 
     assert get_user_model().objects.count() == 4
     assert Department.objects.count() == 3
     assert Project.objects.get(name="フォーラムの開催").department == real
-    assert authenticate(username="demo-admin", password="changed-by-the-user") is not None
+    assert log_in(username="demo-admin", password="changed-by-the-user") is not None
 
 
 def test_setup_roles_is_idempotent(roles):

@@ -91,3 +91,9 @@ def result_value(indicator, result):
     if result.not_measured:
         return "測定なし"
     return format_number(result.value, indicator.decimal_places) + indicator.unit
+
+
+@register.filter
+def minutes(duration):
+    """A timedelta as whole minutes, rounded up: 30 for a 30-minute lockout."""
+    return -(-int(duration.total_seconds()) // 60)

@@ -5,6 +5,7 @@ machines). Without it, these tests are skipped with a message saying so; `.ci/ru
 REQUIRE_BROWSER=1, which turns that skip into a failure.
 """
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from indicators.models import Indicator
 from plans.models import BasicPolicy
 from projects.models import Project
-from tests.browser.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPORT_CSP
 
 SKIP_REASON = (
     f"ブラウザのテストを飛ばしました: Chromium がありません ({CHROMIUM})。"
@@ -99,7 +100,24 @@ def browser_context(browser, live_server):
 
 @pytest.fixture
 def page(browser_context):
-    return browser_context.new_page()
+    """A tab that fails the test if the Content-Security-Policy blocked anything of the portal's.
+
+    A violation without a source file comes from a script the test itself ran in the page
+    (axe-core sets style attributes while it checks); only the portal's own are counted.
+    """
+    tab = browser_context.new_page()
+    tab.add_init_script(REPORT_CSP)
+    blocked = []
+
+    def on_console(message):
+        if message.text.startswith("CSP-BLOCKED "):
+            violation = json.loads(message.text.removeprefix("CSP-BLOCKED "))
+            if violation["source"]:
+                blocked.append(violation)
+
+    tab.on("console", on_console)
+    yield tab
+    assert not blocked, blocked
 
 
 @pytest.fixture

@@ -22,6 +22,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Reports each Content-Security-Policy violation to the test through the console.
+REPORT_CSP = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.log("CSP-BLOCKED " + JSON.stringify({
+    directive: event.violatedDirective, source: event.sourceFile, line: event.lineNumber,
+    sample: event.sample, page: location.pathname,
+  }));
+});
+"""
+
+
 def log_in(page, user, next_url=None):
     """Log in through the login form, as a person would."""
     url = reverse("login") + (f"?next={next_url}" if next_url else "")
