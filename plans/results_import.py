@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from plans.access import require_plan_admin
+from plans.audit import audit
 from plans.entry_kinds import INDICATORS, PROJECTS
 from plans.fiscal_years import format_fiscal_year
 from plans.models import EntryStatus
@@ -192,6 +193,15 @@ def results_import(*, plan, fiscal_year, kind, table, user, dry_run):
             entry.full_clean(validate_unique=False)
             entry._history_user = user
             entry.save()
+        audit(
+            "results.import",
+            user=user,
+            plan=plan,
+            fiscal_year=fiscal_year,
+            kind=kind,
+            rows=len(rows),
+            written=len(planned),
+        )
     report.written = True
     return report
 

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from plans.access import can_enter, is_plan_admin, require_plan_admin
+from plans.audit import audit
 from plans.fiscal_years import format_fiscal_year
 from plans.models import EntryStatus, PlanYear
 from plans.people import display_name
@@ -87,9 +88,12 @@ def _check_version(entry, version):
         raise ConcurrentEditError(entry)
 
 
-def _record(entry, user):
+def _record(entry, user, action):
+    """Save with history (the acting user) and log the action once it has committed."""
     entry._history_user = user
     entry.save()
+    fields = {"status": entry.status, "version": entry.version} if hasattr(entry, "status") else {}
+    audit(action, user=user, plan=entry.plan, fiscal_year=entry.fiscal_year, obj=entry, **fields)
 
 
 @transaction.atomic
@@ -123,7 +127,7 @@ def entry_save(*, kind, target, fiscal_year, user, values, version, submit=False
     entry.full_clean(validate_unique=False)
     try:
         with transaction.atomic():
-            _record(entry, user)
+            _record(entry, user, "entry.submit" if submit else "entry.save")
     except IntegrityError as error:
         # Two people created the first entry for the same year at the same moment.
         raise ConcurrentEditError(
@@ -163,7 +167,7 @@ def entry_withdraw(*, kind, entry, user, version):
         raise WorkflowError("提出済みの入力だけを取り下げられます。")
     entry.status = EntryStatus.DRAFT
     entry.version += 1
-    _record(entry, user)
+    _record(entry, user, "entry.withdraw")
     return entry
 
 
@@ -181,7 +185,7 @@ def entry_approve(*, entry, user, version):
     entry.approved_at = timezone.now()
     entry.return_reason = ""
     entry.version += 1
-    _record(entry, user)
+    _record(entry, user, "entry.approve")
     return entry
 
 
@@ -203,7 +207,7 @@ def entry_return(*, entry, user, version, reason):
     entry.approved_by = None
     entry.approved_at = None
     entry.version += 1
-    _record(entry, user)
+    _record(entry, user, "entry.return")
     return entry
 
 
@@ -218,7 +222,7 @@ def plan_year_lock(*, plan, fiscal_year, user):
     plan_year.locked_at = timezone.now()
     plan_year.locked_by = user
     plan_year.full_clean(validate_unique=False)
-    _record(plan_year, user)
+    _record(plan_year, user, "year.lock")
     return plan_year
 
 
@@ -232,7 +236,7 @@ def plan_year_reopen(*, plan, fiscal_year, user):
     plan_year.is_locked = False
     plan_year.locked_at = None
     plan_year.locked_by = None
-    _record(plan_year, user)
+    _record(plan_year, user, "year.reopen")
     return plan_year
 
 
@@ -246,5 +250,5 @@ def plan_year_set_deadline(*, plan, fiscal_year, user, deadline: date | None):
         plan_year.full_clean(validate_unique=False)
     except ValidationError as error:
         raise WorkflowError(" ".join(error.messages)) from error
-    _record(plan_year, user)
+    _record(plan_year, user, "year.deadline")
     return plan_year

@@ -3,6 +3,7 @@
 import tablib
 from import_export.results import RowResult
 
+from plans.audit import audit
 from plans.spreadsheets import ERROR, ImportReport, RowReport
 from projects.resources import COLUMNS, EXAMPLE_ROW, ProjectResource
 
@@ -55,6 +56,16 @@ def projects_import(*, plan, table, dry_run, user=None, progress=None):
         )
     report = ImportReport(rows=rows, unknown_columns=table.unknown_columns)
     report.written = not dry_run and not report.errors and not result.has_errors()
+    if report.written:
+        counts = {action: sum(row.action == action for row in rows) for action in ACTIONS.values()}
+        audit(
+            "projects.import",
+            user=user,
+            plan=plan,
+            rows=len(rows),
+            created=counts["新規"],
+            updated=counts["変更"],
+        )
     return report
 
 
