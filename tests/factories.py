@@ -9,6 +9,8 @@ from indicators.models import Indicator, IndicatorResult
 from plans.models import BasicPolicy, Department, Measure, Plan
 from projects.models import MeasureProject, Project, ProjectProgress
 
+PASSWORD = "test-password-123"  # every test user's
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -16,7 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["username"]
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.django.Password("test-password-123")
+    password = factory.django.Password(PASSWORD)
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from django.urls import reverse
 
+from tests.factories import PASSWORD
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-PASSWORD = "test-password-123"  # tests.factories.UserFactory's
 
 # The flags with which Chromium runs on a closed network without trying to reach Google.
 CHROMIUM_ARGS = [

@@ -1,0 +1,131 @@
+"""What the people running the portal rely on: the audit log and the health check."""
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from indicators.models import Indicator
+from okayama_kyodo.logging import JsonFormatter
+from plans.entry_kinds import INDICATORS
+from plans.workflow import WorkflowError, entry_approve, entry_save, plan_year_lock
+
+
+@pytest.fixture
+def indicator(okayama_plan, personas):
+    indicator = Indicator.objects.get(policy__plan=okayama_plan, name="地域活動への市民の参加割合")
+    indicator.department = personas["department_a"]
+    indicator.save()
+    return indicator
+
+
+def audit_records(caplog):
+    return [r.audit for r in caplog.records if r.name == "portal.audit"]
+
+
+def test_each_workflow_action_is_logged_with_who_what_and_when(
+    indicator, personas, caplog, django_capture_on_commit_callbacks
+):
+    caplog.set_level(logging.INFO, logger="portal.audit")
+    values = {"value": Decimal("48"), "not_measured": False, "analysis": "増加した。"}
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = entry_save(
+            kind=INDICATORS,
+            target=indicator,
+            fiscal_year=2025,
+            user=personas["staff_a"],
+            values=values,
+            version=0,
+            submit=True,
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        entry_approve(entry=entry, user=personas["admin"], version=entry.version)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_year_lock(plan=indicator.policy.plan, fiscal_year=2025, user=personas["admin"])
+
+    records = audit_records(caplog)
+    assert [(r["action"], r["user"]) for r in records] == [
+        ("entry.submit", "bob"),
+        ("entry.approve", "alice"),
+        ("year.lock", "alice"),
+    ]
+    assert records[0] == {
+        "action": "entry.submit",
+        "user": "bob",
+        "user_id": personas["staff_a"].pk,
+        "plan": "okayama-kyodo-2021",
+        "fiscal_year": 2025,
+        "object": "indicators.IndicatorResult",
+        "object_id": entry.pk,
+        "status": "submitted",
+        "version": 1,
+    }
+    submitted = next(r for r in caplog.records if r.name == "portal.audit")
+    assert submitted.created  # when: the record's own time, written by the JSON formatter
+
+
+def test_a_refused_action_is_not_logged(
+    indicator, personas, caplog, django_capture_on_commit_callbacks
+):
+    caplog.set_level(logging.INFO, logger="portal.audit")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(WorkflowError):
+        entry_save(
+            kind=INDICATORS,
+            target=indicator,
+            fiscal_year=2025,
+            user=personas["staff_b"],  # another department
+            values={"value": Decimal("1"), "not_measured": False, "analysis": ""},
+            version=0,
+        )
+    assert audit_records(caplog) == []
+
+
+def test_log_lines_are_json_with_the_time_in_tokyo_and_the_fields():
+    record = logging.LogRecord("portal.audit", logging.INFO, __file__, 1, "entry.save", (), None)
+    record.audit = {"action": "entry.save", "user": "bob"}
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "entry.save"
+    assert line["level"] == "INFO"
+    assert line["audit"] == {"action": "entry.save", "user": "bob"}
+    assert line["time"].endswith("+09:00")
+
+
+def test_the_health_check_answers_when_the_database_does(client, db):
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_the_health_check_says_503_when_the_database_does_not_answer():
+    """A real unreachable database (nothing listens on port 1), in a separate process."""
+    script = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/health/');"
+        "print(r.status_code, r.content.decode())"
+    )
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "okayama_kyodo.settings",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nothing",
+        "DEBUG": "1",
+        "LOG_LEVEL": "CRITICAL",
+        "ALLOWED_HOSTS": "testserver",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == '503 {"status": "error", "database": "unavailable"}', (
+        result.stderr
+    )

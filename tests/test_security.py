@@ -1,0 +1,378 @@
+"""Security: production settings, headers, CSRF, sessions, login lockout, no leaked drafts,
+and a permission matrix that covers every URL of the portal."""
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
+from django.urls import get_resolver, reverse
+
+from indicators.models import Indicator, IndicatorResult
+from plans.entry_kinds import INDICATORS
+from plans.models import EntryStatus
+from plans.workflow import entry_save
+from projects.models import Project
+from tests.factories import PASSWORD
+
+YEAR = 2025
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x7!kq2-production-like-secret-key-for-tests-only-4f9a8d7c6b5e3a1z",
+    "ALLOWED_HOSTS": "kyodo.city.example.jp",
+}
+
+
+def manage(*args, env):
+    environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=environment | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_with_production_values_prints_no_warning():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_a_missing_secret_key_with_debug_off_stops_the_start_with_a_clear_message():
+    result = manage("check", env={"DEBUG": "0", "ALLOWED_HOSTS": "kyodo.city.example.jp"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+@pytest.fixture
+def setup(okayama_plan, personas):
+    """Policies 1 and 3 belong to department A (bob), policy 2 to department B (charlie)."""
+    for policy in okayama_plan.policies.all():
+        department = personas["department_b" if policy.number == 2 else "department_a"]
+        Indicator.objects.filter(policy=policy).update(department=department)
+        Project.objects.filter(measure_links__measure__policy=policy).update(department=department)
+    own = Indicator.objects.get(policy__plan=okayama_plan, name="地域活動への市民の参加割合")
+    return {"plan": okayama_plan, "own": own, **personas}
+
+
+@pytest.fixture
+def production(settings):
+    """The security settings as they are with DEBUG off (HTTPS_ONLY on)."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    settings.SECURE_HSTS_SECONDS = 31536000
+    return settings
+
+
+def assert_security_headers(response, where):
+    headers = response.headers
+    assert headers["Strict-Transport-Security"] == (
+        "max-age=31536000; includeSubDomains; preload"
+    ), where
+    policy = headers["Content-Security-Policy"]
+    for directive in ("default-src 'self'", "script-src 'self'", "frame-ancestors 'none'"):
+        assert directive in policy, where
+    assert "unsafe-inline" not in policy and "http" not in policy, where
+    assert headers["X-Frame-Options"] == "DENY", where
+    assert headers["X-Content-Type-Options"] == "nosniff", where
+    assert headers["Referrer-Policy"] == "same-origin", where
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin", where
+
+
+def test_every_kind_of_response_carries_the_security_headers(production, setup):
+    client = Client()
+    client.force_login(setup["admin"])
+    plan = setup["plan"]
+    urls = [
+        reverse("plans:plan_list"),
+        reverse("login"),
+        reverse("plans:overview", args=[plan.code, YEAR]),
+        reverse("plans:report_xlsx", args=[plan.code, YEAR]),
+        reverse("plans:open_csv", args=[plan.code]),
+        reverse("plans:entry", args=[plan.code, YEAR, "indicators", setup["own"].pk]),
+        reverse("admin:index"),
+        reverse("health"),
+        "/no-such-page/",
+    ]
+    for url in urls:
+        response = client.get(url, secure=True)
+        assert response.status_code in (200, 404), url
+        assert_security_headers(response, url)
+    anonymous = Client().get(reverse("plans:my_work"), secure=True)
+    assert anonymous.status_code == 302
+    assert_security_headers(anonymous, "redirect to login")
+
+
+def test_plain_http_is_redirected_to_https_except_the_health_check(production, db):
+    response = Client().get(reverse("plans:plan_list"))
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+    assert Client().get(reverse("health")).status_code == 200
+
+
+def test_login_cookies_are_secure_and_the_session_key_changes_at_login(production, setup):
+    """Session fixation: a session id known before login is worthless after it."""
+    client = Client()
+    planted = SessionStore()
+    planted["planted"] = True
+    planted.create()
+    client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+
+    response = client.post(reverse("login"), {"username": "bob", "password": PASSWORD}, secure=True)
+    assert response.status_code == 302
+    session_cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert session_cookie.value != planted.session_key
+    assert session_cookie["secure"] and session_cookie["httponly"]
+    assert session_cookie["samesite"] == "Lax"
+    assert not SessionStore().exists(planted.session_key)
+    assert response.cookies["csrftoken"]["secure"]
+    assert client.get(reverse("plans:my_work"), secure=True, follow=True).status_code == 200
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(setup):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(setup["staff_a"])
+    url = reverse("plans:entry", args=[setup["plan"].code, YEAR, "indicators", setup["own"].pk])
+    data = {"value": "50", "analysis": "x", "version": "0", "action": "save"}
+
+    refused = client.post(url, data)
+    assert refused.status_code == 403
+    assert not IndicatorResult.objects.exists()
+
+    token = client.get(url).context["csrf_token"]
+    accepted = client.post(url, data | {"csrfmiddlewaretoken": str(token)})
+    assert accepted.status_code == 302
+    assert IndicatorResult.objects.get().value == Decimal("50")
+
+
+def login(client, username, password, address):
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_five_failures_lock_the_account_even_with_the_right_password_from_elsewhere(setup):
+    client = Client()
+    for attempt in range(4):
+        response = login(client, "bob", "wrong", f"192.0.2.{attempt + 1}")
+        assert response.status_code == 200  # the form again, with its message
+    # The fifth failure locks the account.
+    assert login(client, "bob", "wrong", "192.0.2.5").status_code == 429
+    locked = login(client, "bob", PASSWORD, "198.51.100.7")
+    assert locked.status_code == 429
+    page = locked.content.decode()
+    assert "ログインが一時的に止められています" in page
+    assert "5回" in page and "30分" in page
+    assert "_auth_user_id" not in client.session
+    # Other accounts are not affected.
+    assert login(Client(), "charlie", PASSWORD, "198.51.100.7").status_code == 302
+
+
+def test_five_failures_from_one_address_lock_that_address_for_every_account(setup):
+    for username in ("u1", "u2", "u3", "u4", "u5"):
+        login(Client(), username, "wrong", "203.0.113.9")
+    assert login(Client(), "charlie", PASSWORD, "203.0.113.9").status_code == 429
+    assert login(Client(), "charlie", PASSWORD, "203.0.113.10").status_code == 302
+
+
+def test_a_successful_login_clears_the_addresses_count(setup):
+    """An office behind one address is not locked out by several colleagues' typos."""
+    for username in ("u1", "u2", "u3", "u4"):
+        login(Client(), username, "wrong", "203.0.113.20")
+    assert login(Client(), "charlie", PASSWORD, "203.0.113.20").status_code == 302
+    for username in ("u5", "u6", "u7", "u8"):
+        login(Client(), username, "wrong", "203.0.113.20")
+    assert login(Client(), "bob", PASSWORD, "203.0.113.20").status_code == 302
+
+
+def test_password_validators_refuse_a_weak_password(setup):
+    client = Client()
+    client.force_login(setup["staff_a"])
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["new_password2"]
+    setup["staff_a"].refresh_from_db()
+    assert setup["staff_a"].check_password(PASSWORD)
+
+
+def test_every_page_offers_logout_to_a_logged_in_person(setup):
+    client = Client()
+    client.force_login(setup["committee"])
+    plan = setup["plan"]
+    for url in (
+        reverse("plans:plan_list"),
+        reverse("plans:overview", args=[plan.code, YEAR]),
+        reverse("plans:indicator", args=[plan.code, YEAR, setup["own"].pk]),
+        reverse("plans:my_work"),  # 403 for a committee member, still with the header
+    ):
+        html = client.get(url).content.decode()
+        assert 'action="/accounts/logout/"' in html, url
+
+
+SECRET = "秘密の下書きです"
+
+
+def readable(response):
+    """The text of a response, including what is inside an .xlsx."""
+    content = response.content
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return " ".join(
+                archive.read(name).decode("utf-8", "ignore") for name in archive.namelist()
+            )
+    return content.decode("utf-8", "ignore")
+
+
+def test_no_page_shows_another_departments_draft_or_submission(setup):
+    entry_save(
+        kind=INDICATORS,
+        target=setup["own"],
+        fiscal_year=YEAR,
+        user=setup["staff_a"],
+        values={"value": Decimal("31.4159"), "not_measured": False, "analysis": SECRET},
+        version=0,
+    )
+    plan = setup["plan"]
+    own = setup["own"]
+    pages = [
+        reverse("plans:plan_list"),
+        reverse("plans:plan_detail", args=[plan.code]),
+        reverse("plans:overview", args=[plan.code, YEAR]),
+        reverse("plans:indicator", args=[plan.code, YEAR, own.pk]),
+        reverse("plans:measure", args=[plan.code, YEAR, plan.policies.first().measures.first().pk]),
+        reverse("plans:report", args=[plan.code, YEAR]),
+        reverse("plans:report_xlsx", args=[plan.code, YEAR]),
+        reverse("plans:open_csv", args=[plan.code]),
+        reverse("plans:open_json", args=[plan.code]),
+        reverse("plans:my_work_year", args=[plan.code, YEAR]),
+        reverse("plans:entry", args=[plan.code, YEAR, "indicators", own.pk]),
+        reverse("plans:review", args=[plan.code, YEAR]),
+        reverse("plans:results_export", args=[plan.code, YEAR, "indicators"]),
+    ]
+    for who in ("staff_b", "committee", None):
+        client = Client()
+        if who:
+            client.force_login(setup[who])
+        for url in pages:
+            response = client.get(url, follow=True)
+            text = readable(response)
+            assert SECRET not in text and "31.4159" not in text and "31.42" not in text, (who, url)
+    # The department itself does see it.
+    client = Client()
+    client.force_login(setup["staff_a"])
+    response = client.get(reverse("plans:entry", args=[plan.code, YEAR, "indicators", own.pk]))
+    assert SECRET in response.content.decode()
+
+
+LOGIN = "login"
+# Every URL name of the portal, with what each role gets from a GET (or the given POST).
+# admin, staff_a (department A), committee, anonymous.
+MATRIX = {
+    "health": ("get", (200, 200, 200, 200)),
+    "plans:plan_list": ("get", (200, 200, 200, 200)),
+    "plans:plan_detail": ("get", (200, 200, 200, 200)),
+    "plans:start": ("get", (302, 302, 302, LOGIN)),
+    "plans:dashboard": ("get", (302, 302, 302, LOGIN)),
+    "plans:overview": ("get", (200, 200, 200, LOGIN)),
+    "plans:indicator": ("get", (200, 200, 200, LOGIN)),
+    "plans:measure": ("get", (200, 200, 200, LOGIN)),
+    "plans:project": ("get", (200, 200, 200, LOGIN)),
+    "plans:report": ("get", (200, 200, 200, LOGIN)),
+    "plans:report_xlsx": ("get", (200, 200, 200, LOGIN)),
+    "plans:open_csv": ("get", (200, 200, 200, 200)),
+    "plans:open_json": ("get", (200, 200, 200, 200)),
+    "plans:my_work": ("get", (302, 302, 403, LOGIN)),
+    "plans:my_work_year": ("get", (200, 200, 403, LOGIN)),
+    "plans:entry": ("get", (200, 200, 403, LOGIN)),
+    "plans:entry_withdraw": ("post", (302, 302, 403, LOGIN)),
+    "plans:review_default": ("get", (302, 403, 403, LOGIN)),
+    "plans:review": ("get", (200, 403, 403, LOGIN)),
+    "plans:entry_approve": ("post", (302, 403, 403, LOGIN)),
+    "plans:entry_return": ("post", (302, 403, 403, LOGIN)),
+    "plans:results_import": ("get", (200, 403, 403, LOGIN)),
+    "plans:results_import_errors": ("get", (404, 403, 403, LOGIN)),
+    "plans:results_export": ("get", (200, 403, 403, LOGIN)),
+    "plans:year_lock": ("post", (302, 403, 403, LOGIN)),
+    "plans:year_reopen": ("post", (302, 403, 403, LOGIN)),
+    "plans:year_deadline": ("post", (302, 403, 403, LOGIN)),
+}
+ROLES = ["admin", "staff_a", "committee", None]
+
+
+def portal_url_names():
+    """Every named URL outside the admin and the accounts pages."""
+    names = set()
+    for pattern in get_resolver().url_patterns:
+        if getattr(pattern, "namespace", None) == "plans":
+            names |= {f"plans:{p.name}" for p in pattern.url_patterns if p.name}
+        elif getattr(pattern, "name", None) == "health":
+            names.add("health")
+    return names
+
+
+def test_the_matrix_covers_every_url_of_the_portal():
+    assert portal_url_names() == set(MATRIX)
+
+
+def url_for(name, setup):
+    plan, own = setup["plan"], setup["own"]
+    args = {
+        "plans:plan_detail": [plan.code],
+        "plans:open_csv": [plan.code],
+        "plans:open_json": [plan.code],
+        "plans:indicator": [plan.code, YEAR, own.pk],
+        "plans:measure": [plan.code, YEAR, plan.policies.first().measures.first().pk],
+        "plans:project": [plan.code, YEAR, Project.objects.filter(plan=plan).first().pk],
+        "plans:entry": [plan.code, YEAR, "indicators", own.pk],
+        "plans:entry_withdraw": [plan.code, YEAR, "indicators", own.pk],
+        "plans:entry_approve": [plan.code, YEAR, "indicators", own.pk],
+        "plans:entry_return": [plan.code, YEAR, "indicators", own.pk],
+        "plans:results_import_errors": [plan.code, YEAR],
+        "plans:results_export": [plan.code, YEAR, "indicators"],
+    }
+    if name in args:
+        return reverse(name, args=args[name])
+    try:
+        return reverse(name, args=[plan.code, YEAR])
+    except Exception:
+        return reverse(name)
+
+
+@pytest.mark.parametrize("name", MATRIX)
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "anonymous")
+def test_permission_matrix_for_every_url(setup, name, role):
+    IndicatorResult.objects.create(
+        indicator=setup["own"],
+        fiscal_year=YEAR,
+        value=Decimal("50"),
+        analysis="提出",
+        status=EntryStatus.SUBMITTED,
+        version=1,
+        entered_by=setup["staff_a"],
+    )
+    method, expected_by_role = MATRIX[name]
+    expected = expected_by_role[ROLES.index(role)]
+    client = Client()
+    if role:
+        client.force_login(setup[role])
+    data = {"version": "1", "reason": "確認してください。", "entry_deadline": "2026-05-31"}
+    url = url_for(name, setup)
+    response = client.post(url, data) if method == "post" else client.get(url)
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+    else:
+        assert response.status_code == expected
