@@ -223,10 +223,6 @@ PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Where an uploaded spreadsheet waits between an import's preview and its confirmation
-# (a private folder; the system's temporary folder when empty).
-IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR", "")
-
 # How fiscal years are shown: "western" gives 2021年度, "era" gives 令和3年度(2021年度).
 FISCAL_YEAR_STYLE = os.environ.get("FISCAL_YEAR_STYLE", "western")
 

@@ -376,3 +376,22 @@ class PlanYear(models.Model):
             raise ValidationError(
                 {"fiscal_year": f"年度は計画期間({self.plan.period_label})の中で選んでください。"}
             )
+
+
+class PendingUpload(models.Model):
+    """A spreadsheet waiting between an import's preview and its confirmation.
+
+    Kept in the database rather than on one server's disk, so that with several app servers
+    the confirmation may reach another server than the preview did.
+    """
+
+    token = models.CharField("受付番号", max_length=64, unique=True)
+    data = models.BinaryField("内容")
+    created_at = models.DateTimeField("受付日時", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "取込待ちのファイル"
+        verbose_name_plural = "取込待ちのファイル"
+
+    def __str__(self):
+        return f"取込待ち {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,54 +1,48 @@
 """Uploaded spreadsheets waiting between an import's preview and its confirmation, and
 spreadsheet downloads.
 
-A file waits in a private folder under a random name that only the preview page knows, and is
-deleted once imported.
+A file waits in the database (so any of several app servers can confirm it) under a random
+token that only the preview page knows, and is deleted once imported.
 """
 
 import csv
 import io
 import secrets
-import tempfile
-import time
-from pathlib import Path
+from datetime import timedelta
 
-from django.conf import settings
 from django.http import Http404, HttpResponse
+from django.utils import timezone
+
+from plans.models import PendingUpload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def upload_folder():
-    folder = Path(getattr(settings, "IMPORT_UPLOAD_DIR", "") or tempfile.gettempdir())
-    folder = folder / "okayama_kyodo_imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 # A preview nobody confirmed leaves its file behind; such files go after a day.
-UPLOAD_LIFETIME_SECONDS = 24 * 60 * 60
+UPLOAD_LIFETIME = timedelta(days=1)
 
 
 def keep_upload(data):
     """Store the bytes until the import is confirmed; returns the token naming them."""
-    folder = upload_folder()
-    now = time.time()
-    for old in folder.iterdir():
-        if now - old.stat().st_mtime > UPLOAD_LIFETIME_SECONDS:
-            old.unlink(missing_ok=True)
+    PendingUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_LIFETIME).delete()
     token = secrets.token_urlsafe(24)
-    (folder / token).write_bytes(data)
+    PendingUpload.objects.create(token=token, data=data)
     return token
 
 
 def stored_upload(token):
-    """The path of a kept upload; 404 for an unknown or malformed token."""
-    if not token or not token.replace("-", "").replace("_", "").isalnum():
-        raise Http404("取込の準備が見つかりません。")
-    path = upload_folder() / token
-    if not path.exists():
+    """The bytes of a kept upload; 404 for an unknown, expired or malformed token."""
+    upload = PendingUpload.objects.filter(
+        token=str(token or "")[:64], created_at__gte=timezone.now() - UPLOAD_LIFETIME
+    ).first()
+    if upload is None:
         raise Http404("取込の準備が見つかりません。もう一度ファイルを選んでください。")
-    return path
+    return bytes(upload.data)
+
+
+def discard_upload(token):
+    """Forget a kept upload once it has been imported."""
+    PendingUpload.objects.filter(token=str(token or "")[:64]).delete()
 
 
 def xlsx_response(dataset, filename):

@@ -8,7 +8,13 @@ from django.template.response import TemplateResponse
 
 from plans.models import Plan
 from plans.spreadsheets import ENCODING_CHOICES, MAX_BYTES, SpreadsheetError, read_table
-from plans.uploads import errors_csv_response, keep_upload, stored_upload, xlsx_response
+from plans.uploads import (
+    discard_upload,
+    errors_csv_response,
+    keep_upload,
+    stored_upload,
+    xlsx_response,
+)
 from projects.imports import projects_export, projects_import, projects_template
 from projects.resources import COLUMNS, REQUIRED_COLUMNS
 
@@ -56,14 +62,12 @@ def import_view(model_admin, request):
 
 
 def _confirm(model_admin, request, context):
-    path = stored_upload(request.POST.get("token"))
+    data = stored_upload(request.POST.get("token"))
     plan = Plan.objects.filter(pk=request.POST.get("plan")).first()
     if plan is None:
         raise Http404("計画が見つかりません。")
     try:
-        table = _read(
-            path.read_bytes(), request.POST.get("filename", ""), request.POST.get("encoding")
-        )
+        table = _read(data, request.POST.get("filename", ""), request.POST.get("encoding"))
     except SpreadsheetError as error:
         messages.error(request, str(error))
         return redirect("admin:projects_project_import")
@@ -72,7 +76,7 @@ def _confirm(model_admin, request, context):
         messages.error(request, "エラーがあるため、何も取り込んでいません。")
         context |= {"form": ProjectImportForm(), "report": report, "title": "事業一覧の取込"}
         return TemplateResponse(request, "admin/projects/project/import.html", context)
-    path.unlink(missing_ok=True)
+    discard_upload(request.POST.get("token"))
     counts = report.counts
     messages.success(
         request,
@@ -84,11 +88,11 @@ def _confirm(model_admin, request, context):
 
 def errors_view(model_admin, request, token):
     """The preview's errors as a CSV (UTF-8 with BOM) to hand back to the department."""
-    path = stored_upload(token)
+    data = stored_upload(token)
     plan = Plan.objects.filter(pk=request.GET.get("plan")).first()
     if plan is None:
         raise Http404("計画が見つかりません。")
-    table = _read(path.read_bytes(), request.GET.get("filename", ""), request.GET.get("encoding"))
+    table = _read(data, request.GET.get("filename", ""), request.GET.get("encoding"))
     return errors_csv_response(projects_import(plan=plan, table=table, dry_run=True))
 
 

@@ -1,16 +1,17 @@
 """Reading spreadsheets as offices send them, and refusing what cannot be read, in Japanese."""
 
 import io
-import os
-import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.http import Http404
+from django.utils import timezone
 from openpyxl import Workbook
 
+from plans.models import PendingUpload
 from plans.spreadsheets import MAX_BYTES, SpreadsheetError, read_table
-from plans.uploads import UPLOAD_LIFETIME_SECONDS, keep_upload, stored_upload, upload_folder
+from plans.uploads import UPLOAD_LIFETIME, discard_upload, keep_upload, stored_upload
 
 SAMPLES = Path(__file__).parent / "data" / "spreadsheets"
 COLUMNS = ["事業コード", "事業名", "事業概要", "基本施策", "所管課"]
@@ -94,15 +95,20 @@ def test_huge_files_are_refused_with_the_limit():
         read(b"x" * (MAX_BYTES + 1))
 
 
-def test_uploads_wait_for_confirmation_and_stale_ones_are_removed(settings, tmp_path):
-    settings.IMPORT_UPLOAD_DIR = str(tmp_path)
+@pytest.mark.django_db
+def test_uploads_wait_in_the_database_and_stale_ones_are_removed():
     token = keep_upload(b"data")
-    assert stored_upload(token).read_bytes() == b"data"
-    stale = upload_folder() / "stale"
-    stale.write_bytes(b"x")
-    old = time.time() - UPLOAD_LIFETIME_SECONDS - 10
-    os.utime(stale, (old, old))
+    assert stored_upload(token) == b"data"
+    stale = keep_upload(b"old")
+    PendingUpload.objects.filter(token=stale).update(
+        created_at=timezone.now() - UPLOAD_LIFETIME - timedelta(seconds=10)
+    )
+    with pytest.raises(Http404):
+        stored_upload(stale)  # expired, even before it is cleared
     keep_upload(b"more")
-    assert not stale.exists()
+    assert not PendingUpload.objects.filter(token=stale).exists()
+    discard_upload(token)
+    with pytest.raises(Http404):
+        stored_upload(token)
     with pytest.raises(Http404):
         stored_upload("../../etc/passwd")

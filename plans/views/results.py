@@ -9,7 +9,13 @@ from django.shortcuts import redirect, render
 from plans.access import require_plan_admin
 from plans.results_import import RESULT_KINDS, results_export, results_import
 from plans.spreadsheets import ENCODING_CHOICES, MAX_BYTES, SpreadsheetError, read_table
-from plans.uploads import errors_csv_response, keep_upload, stored_upload, xlsx_response
+from plans.uploads import (
+    discard_upload,
+    errors_csv_response,
+    keep_upload,
+    stored_upload,
+    xlsx_response,
+)
 from plans.views.common import get_plan_for_year
 from plans.workflow import WorkflowError
 
@@ -69,9 +75,9 @@ def _confirm(request, plan, year, context):
     kind = request.POST.get("kind")
     if kind not in RESULT_KINDS:
         raise Http404("取り込むものの種類が正しくありません。")
-    path = stored_upload(request.POST.get("token"))
+    data = stored_upload(request.POST.get("token"))
     try:
-        table = _read(path.read_bytes(), request.POST.get("filename", ""), kind,
+        table = _read(data, request.POST.get("filename", ""), kind,
                       request.POST.get("encoding"))  # fmt: skip
         report = results_import(
             plan=plan, fiscal_year=year, kind=kind, table=table, user=request.user, dry_run=False
@@ -87,7 +93,7 @@ def _confirm(request, plan, year, context):
             context
             | {"form": ResultsImportForm(), "report": report, "kind_label": KIND_LABELS[kind]},
         )
-    path.unlink(missing_ok=True)
+    discard_upload(request.POST.get("token"))
     summary = "、".join(f"{action} {count}件" for action, count in report.summary)
     messages.success(
         request, f"{KIND_LABELS[kind]}を取り込みました({summary})。状態は「提出済」です。"
@@ -103,10 +109,8 @@ def import_errors(request, code, year):
     kind = request.GET.get("kind")
     if kind not in RESULT_KINDS:
         raise Http404("取り込むものの種類が正しくありません。")
-    path = stored_upload(request.GET.get("token"))
-    table = _read(
-        path.read_bytes(), request.GET.get("filename", ""), kind, request.GET.get("encoding")
-    )
+    data = stored_upload(request.GET.get("token"))
+    table = _read(data, request.GET.get("filename", ""), kind, request.GET.get("encoding"))
     report = results_import(
         plan=plan, fiscal_year=year, kind=kind, table=table, user=request.user, dry_run=True
     )
