@@ -129,3 +129,46 @@ def test_the_health_check_says_503_when_the_database_does_not_answer():
     assert result.stdout.strip() == '503 {"status": "error", "database": "unavailable"}', (
         result.stderr
     )
+
+
+def test_production_serves_compressed_hashed_static_files(tmp_path):
+    """collectstatic, then whitenoise in a DEBUG-off process: hashed names, long cache, gzip."""
+    env = os.environ | {
+        "DEBUG": "0",
+        "SECRET_KEY": "a-production-like-secret-key-for-the-static-files-test-0123456789",
+        "ALLOWED_HOSTS": "testserver",
+        "HTTPS_ONLY": "0",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "LOG_LEVEL": "CRITICAL",
+    }
+    collected = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert collected.returncode == 0, collected.stderr
+    script = """
+import re, django; django.setup()
+from django.test import Client
+html = Client().get("/accounts/login/").content.decode()
+css = re.search(r'href="(/static/css/portal\\.[0-9a-f]{12}\\.css)"', html).group(1)
+response = Client().get(css, HTTP_ACCEPT_ENCODING="gzip")
+print("|".join([css, str(response.status_code), response["Cache-Control"],
+                response.get("Content-Encoding", "")]))
+"""
+    served = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env | {"DJANGO_SETTINGS_MODULE": "okayama_kyodo.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert served.returncode == 0, served.stderr
+    css, status, cache_control, encoding = served.stdout.strip().split("|")
+    assert (status, encoding) == ("200", "gzip")
+    assert "max-age=315360000" in cache_control and "immutable" in cache_control

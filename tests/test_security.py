@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.management import call_command
 from django.test import Client
 from django.urls import get_resolver, reverse
 
@@ -376,3 +377,11 @@ def test_permission_matrix_for_every_url(setup, name, role):
         assert response.url.startswith(reverse("login"))
     else:
         assert response.status_code == expected
+
+
+def test_the_plan_office_can_unlock_an_account_at_once(setup):
+    for attempt in range(5):
+        login(Client(), "bob", "wrong", f"192.0.2.{attempt + 1}")
+    assert login(Client(), "bob", PASSWORD, "198.51.100.7").status_code == 429
+    call_command("axes_reset_username", "bob", stdout=io.StringIO())
+    assert login(Client(), "bob", PASSWORD, "198.51.100.7").status_code == 302
