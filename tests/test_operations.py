@@ -169,6 +169,6 @@ print("|".join([css, str(response.status_code), response["Cache-Control"],
         timeout=60,
     )
     assert served.returncode == 0, served.stderr
-    css, status, cache_control, encoding = served.stdout.strip().split("|")
+    _css, status, cache_control, encoding = served.stdout.strip().split("|")
     assert (status, encoding) == ("200", "gzip")
     assert "max-age=315360000" in cache_control and "immutable" in cache_control
