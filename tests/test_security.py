@@ -11,9 +11,11 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.test import Client
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult
 from plans.entry_kinds import INDICATORS
@@ -136,6 +138,11 @@ def test_login_cookies_are_secure_and_the_session_key_changes_at_login(productio
     assert session_cookie["secure"] and session_cookie["httponly"]
     assert session_cookie["samesite"] == "Lax"
     assert not SessionStore().exists(planted.session_key)
+    # The login ends with the browser (no cookie expiry) and after a working day at most.
+    assert not session_cookie["max-age"] and not session_cookie["expires"]
+    stored = Session.objects.get(session_key=session_cookie.value)
+    hours = (stored.expire_date - timezone.now()).total_seconds() / 3600
+    assert 9.9 < hours <= 10
     assert response.cookies["csrftoken"]["secure"]
     assert client.get(reverse("plans:my_work"), secure=True, follow=True).status_code == 200
 
