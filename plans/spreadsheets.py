@@ -11,8 +11,10 @@ import csv
 import io
 import unicodedata
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from xml.etree import ElementTree
 
 import tablib
 from openpyxl import load_workbook
@@ -57,16 +59,29 @@ def _cell_text(value):
 
 def _decode(data, encoding):
     if encoding:
+        # Only the encodings offered on the form: a name from elsewhere could pick any codec
+        # Python has (punycode, zlib_codec...), none of which a spreadsheet is written in.
+        if encoding not in dict(ENCODING_CHOICES):
+            raise SpreadsheetError(
+                "文字コードの指定が正しくありません。"
+                f"「{'」「'.join(label for _, label in ENCODING_CHOICES)}」から選んでください。"
+            )
         try:
             return data.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError) as error:
-            name = dict(ENCODING_CHOICES).get(encoding, encoding)
+        except UnicodeDecodeError as error:
+            name = dict(ENCODING_CHOICES)[encoding]
             raise SpreadsheetError(
                 f"ファイルを{name}として読めませんでした。"
                 "文字コードの指定を「自動判別」にするか、別の文字コードを選んでください。"
             ) from error
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as error:
+            raise SpreadsheetError(
+                "ファイルの先頭は UTF-8 の印(BOM)ですが、UTF-8 として読めない文字があります。"
+                "保存し直すか、.xlsx で保存してください。"
+            ) from error
     for candidate in CSV_ENCODINGS:
         try:
             return data.decode(candidate), candidate
@@ -88,16 +103,39 @@ def _csv_rows(data, encoding):
         raise SpreadsheetError(f"CSV として読み取れません: {error}") from error
 
 
+# What openpyxl raises on a damaged file, depending on where the damage is: the zip itself,
+# a compressed part, the XML inside, or a part it does not expect.
+DAMAGED_XLSX = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    OSError,
+    ValueError,
+    TypeError,
+    NotImplementedError,
+    RuntimeError,
+    ElementTree.ParseError,
+)
+
+
 def _xlsx_rows(data):
+    damaged = SpreadsheetError(
+        "Excel ファイル(.xlsx)として読み取れません。ファイルが壊れていないか確認し、"
+        "Excel で開いて保存し直してください。"
+    )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise SpreadsheetError(
-            "Excel ファイル(.xlsx)として読み取れません。ファイルが壊れていないか確認してください。"
-        ) from error
+    except DAMAGED_XLSX as error:
+        raise damaged from error
     try:
+        if not workbook.worksheets:
+            raise SpreadsheetError("Excel ファイルにシートがありません。")
         sheet = workbook.worksheets[0]
         return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    except DAMAGED_XLSX as error:
+        raise damaged from error
     finally:
         workbook.close()
 
