@@ -1,9 +1,10 @@
 from django import forms
 
+from plans.forms import VersionedEntryForm
 from plans.numbers import format_input
 
 
-class IndicatorResultForm(forms.Form):
+class IndicatorResultForm(VersionedEntryForm):
     """A fiscal year's value of an indicator, typed the way offices type numbers."""
 
     value = forms.CharField(
@@ -23,7 +24,6 @@ class IndicatorResultForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="値が増えた・減った理由、取組の成果や課題を書いてください。",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, target, **kwargs):
         self.indicator = indicator = target

@@ -196,6 +196,11 @@ def entry_return(*, entry, user, version, reason):
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("差し戻す理由を入力してください。担当者に表示されます。")
+    if "\x00" in reason:
+        # No keyboard types it, but a paste can carry it, and PostgreSQL cannot store it.
+        raise WorkflowError(
+            "差し戻す理由に使えない文字(NUL)が含まれています。理由を入力し直してください。"
+        )
     entry = _entry_to_change(entry, user, version)
     if entry.status not in (EntryStatus.SUBMITTED, EntryStatus.APPROVED):
         raise WorkflowError(

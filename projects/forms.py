@@ -1,5 +1,6 @@
 from django import forms
 
+from plans.forms import VersionedEntryForm
 from plans.numbers import format_input
 from projects.models import ProjectProgress
 
@@ -16,7 +17,7 @@ def _amount_field(label):
     )
 
 
-class ProjectProgressForm(forms.Form):
+class ProjectProgressForm(VersionedEntryForm):
     """A project's progress for a fiscal year."""
 
     activities = forms.CharField(
@@ -38,7 +39,6 @@ class ProjectProgressForm(forms.Form):
     )
     budget_amount = _amount_field("予算額")
     settlement_amount = _amount_field("決算額")
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, target, **kwargs):
         self.project = target

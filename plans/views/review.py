@@ -4,7 +4,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -105,10 +105,17 @@ def _get_entry(request, code, year, kind_slug, pk):
 
 
 def _back(request, default):
+    """Back to the page the form was on: a path on this site, or else the entry page.
+
+    Only a path is followed; anything else (another host, or a bare word, which redirect()
+    would try as a view name) falls back to `default`.
+    """
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return redirect(target)
-    return redirect(default)
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(default)
 
 
 @login_required
