@@ -10,7 +10,9 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max
+from django.db import transaction
+from django.db.models import CharField, Max, Value
+from django.db.models.functions import Cast, Concat
 from import_export import fields, resources, widgets
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -86,6 +88,8 @@ class ProjectResource(resources.ModelResource):
             measure.code: measure for measure in Measure.objects.filter(policy__plan=plan)
         }
         self.keys_seen = {}
+        self.instances_seen = {}  # project pk -> the data row number that matched it first
+        self.renamed = set()  # pks of the projects this file gives another name (see before_import)
         # Everything a row is compared with is read once, not once per row: the plan's
         # projects with their measure rows, and the last row number of each measure's table.
         projects = list(self.get_queryset())
@@ -112,6 +116,32 @@ class ProjectResource(resources.ModelResource):
         name = (row.get("事業名") or "").strip()
         return self.projects_by_code.get(code) or self.projects_by_name.get(name)
 
+    def before_import(self, dataset, **kwargs):
+        """Free the names that projects matched on their code give up in this file.
+
+        Two projects may exchange names, or pass them along a chain, in one file: each row is
+        valid and so is the result, but the unique name would be broken halfway through the
+        writes. The projects being renamed are first given a placeholder name (inside the
+        import's transaction, so nobody sees it, and without history rows), then their real
+        names as their rows are written.
+        """
+        for row in dataset.dict:
+            project = self.projects_by_code.get((row.get("事業コード") or "").strip())
+            name = (row.get("事業名") or "").strip()
+            if project is not None and name and name != project.name:
+                self.renamed.add(project.pk)
+        if self.renamed:
+            Project.objects.filter(pk__in=self.renamed).update(
+                name=Concat(Value("(名前の変更中)"), Cast("pk", CharField()))
+            )
+
+    def _name_taken(self, instance):
+        """The other project that keeps the name this row gives `instance`, if any."""
+        holder = self.projects_by_name.get(instance.name)
+        if holder is None or holder.pk == instance.pk or holder.pk in self.renamed:
+            return None
+        return holder
+
     def init_instance(self, row=None):
         return Project(plan=self.plan)
 
@@ -125,6 +155,36 @@ class ProjectResource(resources.ModelResource):
             errors.setdefault("name", []).append(
                 ValidationError("事業名がありません。", code="required")
             )
+        for field_name in ("code", "name"):
+            limit = Project._meta.get_field(field_name).max_length
+            if len(getattr(instance, field_name)) > limit:
+                label = Project._meta.get_field(field_name).verbose_name
+                errors.setdefault(field_name, []).append(
+                    ValidationError(
+                        f"{label}は{limit}文字以内にしてください"
+                        f"(今は{len(getattr(instance, field_name))}文字)。",
+                        code="max_length",
+                    )
+                )
+        if instance.pk is not None and (holder := self._name_taken(instance)):
+            errors.setdefault("name", []).append(
+                ValidationError(
+                    f"事業名「{instance.name}」は別の事業"
+                    f"{f'(事業コード {holder.code})' if holder.code else ''}が使っています。"
+                    "事業名は計画の中で重ならないようにしてください。",
+                    code="unique",
+                )
+            )
+        if instance.pk is not None:
+            first = self.instances_seen.setdefault(instance.pk, kwargs.get("row_number"))
+            if first != kwargs.get("row_number"):
+                errors.setdefault("name", []).append(
+                    ValidationError(
+                        f"データの{first}件目と同じ登録済みの事業に当たります"
+                        "(事業コードか事業名で見分けています)。どちらかの行を直してください。",
+                        code="duplicate",
+                    )
+                )
         codes = measure_codes(row.get("基本施策"))
         unknown = [code for code in codes if code not in self.measures_by_code]
         if unknown:
@@ -189,9 +249,15 @@ class ProjectResource(resources.ModelResource):
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self.create_instances and (using_transactions or not dry_run):
             try:
-                bulk_create_with_history(
-                    self.create_instances, Project, batch_size=batch_size, default_user=self.user
-                )
+                # Its own savepoint: a failed write must not leave the import's transaction
+                # unusable for the report that follows.
+                with transaction.atomic():
+                    bulk_create_with_history(
+                        self.create_instances,
+                        Project,
+                        batch_size=batch_size,
+                        default_user=self.user,
+                    )
             except Exception as error:  # reported like import-export's own bulk errors
                 self.handle_import_error(result, error, raise_errors)
             finally:
@@ -200,13 +266,14 @@ class ProjectResource(resources.ModelResource):
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self.update_instances and (using_transactions or not dry_run):
             try:
-                bulk_update_with_history(
-                    self.update_instances,
-                    Project,
-                    ["code", "name", "summary", "department"],
-                    batch_size=batch_size,
-                    default_user=self.user,
-                )
+                with transaction.atomic():
+                    bulk_update_with_history(
+                        self.update_instances,
+                        Project,
+                        ["code", "name", "summary", "department"],
+                        batch_size=batch_size,
+                        default_user=self.user,
+                    )
             except Exception as error:
                 self.handle_import_error(result, error, raise_errors)
             finally:

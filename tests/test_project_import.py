@@ -90,6 +90,43 @@ def test_a_corrected_file_updates_in_place_matched_on_the_code(okayama_plan, dep
     assert [m.code for m in project.measures.all()] == ["3-1"]
 
 
+def test_two_projects_can_exchange_their_names_in_one_file(okayama_plan, departments):
+    projects_import(
+        plan=okayama_plan,
+        table=table(("P-1", "講座甲", "", "1-1", ""), ("P-2", "講座乙", "", "1-1", "")),
+        dry_run=False,
+    )
+    report = projects_import(
+        plan=okayama_plan,
+        table=table(("P-1", "講座乙", "", "1-1", ""), ("P-2", "講座甲", "", "1-1", "")),
+        dry_run=False,
+    )
+    assert report.written and [row.action for row in report.rows] == ["変更", "変更"]
+    names = dict(Project.objects.filter(plan=okayama_plan).values_list("code", "name"))
+    assert (names["P-1"], names["P-2"]) == ("講座乙", "講座甲")
+    # The placeholder name used on the way leaves no trace in the history.
+    history = Project.history.filter(code="P-1").values_list("name", flat=True)
+    assert sorted(history) == ["講座乙", "講座甲"]
+
+
+def test_a_rename_onto_a_name_another_project_keeps_is_refused(okayama_plan, departments):
+    projects_import(
+        plan=okayama_plan,
+        table=table(("P-1", "講座甲", "", "1-1", ""), ("P-2", "講座乙", "", "1-1", "")),
+        dry_run=False,
+    )
+    report = projects_import(
+        plan=okayama_plan,
+        table=table(("P-1", "講座乙", "", "1-1", ""), ("P-3", "あ" * 201, "", "1-1", "")),
+        dry_run=False,
+    )
+    assert not report.written
+    errors = {row.number: " ".join(row.messages) for row in report.errors}
+    assert "事業名「講座乙」は別の事業(事業コード P-2)が使っています" in errors[2]
+    assert "事業名は200文字以内にしてください(今は201文字)" in errors[3]
+    assert Project.objects.get(plan=okayama_plan, code="P-1").name == "講座甲"
+
+
 def test_the_dry_run_writes_nothing(okayama_plan, departments):
     report = projects_import(
         plan=okayama_plan, table=table(("P-100", "新しい事業", "", "2-1", "")), dry_run=True
