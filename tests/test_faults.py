@@ -1,0 +1,296 @@
+"""A worker killed during an import leaves no partial import, and the next import works.
+
+`manage.py import_projects` runs in a subprocess against a database of its own: pytest's test
+database cannot be reached from another process (in-memory SQLite, or a PostgreSQL transaction
+that is never committed). With SQLite that is a temporary file; with PostgreSQL a fresh
+database on the same server, dropped afterwards.
+
+The process is killed with SIGKILL, which it cannot catch: no `finally`, no rollback of its
+own. What stands between a half-written import and the database is the transaction alone.
+It is killed only once it is really writing, that is when both hold:
+
+- its progress on standard error ("確認中 n/total行", written once for the check pass and once
+  for the writing pass) is halfway through the second pass, so several batches of 1,000
+  projects have been sent to the database;
+- the database itself shows a write transaction open: for SQLite the rollback journal
+  (`<file>-journal`, which exists from a transaction's first write until it ends; the check
+  pass has ended by then), for PostgreSQL the import's backend holding a transaction id
+  (`pg_stat_activity.backend_xid`, assigned at the first write) and a RowExclusiveLock on the
+  project table.
+
+The kill thus comes halfway through the writing pass, some 7,000 of the 15,000 projects (with
+their measure rows and history rows) sent to the database in batches, none of them committed.
+"""
+
+import csv
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import closing
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg2
+import pytest
+from django.conf import settings
+
+from projects.models import MeasureProject, Project
+from projects.resources import COLUMNS
+
+BASE_DIR = Path(settings.BASE_DIR)
+PLAN_FILE = BASE_DIR / "fixtures" / "plans" / "okayama-kyodo-2021.toml"
+PLAN = "okayama-kyodo-2021"
+# The whole import (check pass, then writing pass) takes about 8 s here, on either database.
+ROWS = 15_000
+MEASURES = "1-1、2-3"  # two measure rows per project: more to write, more to leave behind
+PROGRESS = re.compile(r"確認中 ([\d,]+)/([\d,]+)行")
+TIMEOUT = 300
+
+TABLES = {
+    "projects": (Project._meta.db_table, "id, plan_id, code, name, summary, department_id"),
+    "measure links": (
+        MeasureProject._meta.db_table,
+        "id, measure_id, project_id, position, listed_summary",
+    ),
+    "history": (
+        Project.history.model._meta.db_table,
+        "history_id, id, code, name, history_type, history_user_id",
+    ),
+}
+
+
+def uses_postgresql():
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+class SqliteDatabase:
+    """A SQLite file for the subprocesses; it must use a rollback journal (the default)."""
+
+    def __init__(self, folder):
+        self.path = folder / "fault.sqlite3"
+        self.journal = Path(f"{self.path}-journal")
+        self.url = f"sqlite:///{self.path}"
+
+    def query(self, sql):
+        # Opening the file after a crash rolls back what a hot journal left.
+        with closing(sqlite3.connect(self.path)) as connection:
+            return connection.execute(sql).fetchall()
+
+    def check_setup(self):
+        assert self.query("PRAGMA journal_mode") == [("delete",)]
+
+    def writing(self):
+        return self.journal.exists()
+
+    def wait_until_rolled_back(self):
+        # Nothing to wait for: the next connection to read the file rolls back what the hot
+        # journal holds, before it reads anything.
+        assert self.journal.exists(), "the killed import left no journal behind"
+
+    def drop(self):
+        pass  # tmp_path goes with pytest's own clean-up
+
+
+class PostgresDatabase:
+    """A fresh database on the server the tests use, under a name of its own."""
+
+    def __init__(self):
+        configured = settings.DATABASES["default"]
+        self.server = {
+            "host": configured.get("HOST") or None,
+            "port": configured.get("PORT") or None,
+            "user": configured.get("USER") or None,
+            "password": configured.get("PASSWORD") or None,
+        }
+        self.name = f"okayama_kyodo_fault_{uuid.uuid4().hex[:12]}"
+        user = quote(configured.get("USER") or "")
+        password = quote(configured.get("PASSWORD") or "")
+        credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+        address = configured.get("HOST") or ""
+        if configured.get("PORT"):
+            address += f":{configured['PORT']}"
+        self.url = f"postgres://{credentials}{address}/{self.name}"
+        self._admin(f'CREATE DATABASE "{self.name}"')
+
+    def _connect(self, dbname):
+        connection = psycopg2.connect(dbname=dbname, **self.server)
+        connection.autocommit = True
+        return connection
+
+    def _admin(self, sql, params=None):
+        with closing(self._connect("postgres")) as connection, connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else None
+
+    def query(self, sql):
+        with closing(self._connect(self.name)) as connection, connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+
+    def check_setup(self):
+        pass
+
+    def _import_backends(self):
+        """The other sessions on this database: the import's, once it has connected."""
+        return self._admin(
+            "SELECT pid, backend_xid IS NOT NULL FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [self.name],
+        )
+
+    def writing(self):
+        writers = [pid for pid, has_xid in self._import_backends() if has_xid]
+        if len(writers) != 1:
+            return False
+        locks = self.query(
+            "SELECT l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            f"WHERE l.pid = {int(writers[0])} AND c.relname = '{TABLES['projects'][0]}'"
+        )
+        return ("RowExclusiveLock",) in locks
+
+    def wait_until_rolled_back(self):
+        # The server ends the session (and rolls its transaction back) once it notices that
+        # the client is gone.
+        deadline = time.monotonic() + 30
+        while self._import_backends():
+            assert time.monotonic() < deadline, "the killed import's session stayed open"
+            time.sleep(0.05)
+
+    def drop(self):
+        self._admin(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            [self.name],
+        )
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}"')
+
+
+@pytest.fixture
+def database(tmp_path):
+    target = PostgresDatabase() if uses_postgresql() else SqliteDatabase(tmp_path)
+    yield target
+    target.drop()
+
+
+def manage(database, *args, **options):
+    """Run manage.py against `database`; the process is returned once it has ended."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *map(str, args)],
+        cwd=BASE_DIR,
+        env=environment(database),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        **options,
+    )
+
+
+def environment(database):
+    return os.environ | {"DATABASE_URL": database.url, "LOG_LEVEL": "WARNING"}
+
+
+def prepared(database):
+    for command in (["migrate", "-v0"], ["setup_roles"], ["load_plan", PLAN_FILE]):
+        completed = manage(database, *command)
+        assert completed.returncode == 0, completed.stderr[-2000:]
+    database.check_setup()
+    return database
+
+
+def project_list(folder):
+    path = folder / "projects.csv"
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(COLUMNS)
+        for number in range(1, ROWS + 1):
+            writer.writerow(
+                [f"F-{number:05d}", f"負荷試験事業{number:05d}", "概要" * 20, MEASURES, ""]
+            )
+    return path
+
+
+def snapshot(database):
+    return {
+        label: database.query(f"SELECT {columns} FROM {table} ORDER BY 1")
+        for label, (table, columns) in TABLES.items()
+    }
+
+
+def writing_pass_rows(stderr_file):
+    """How many rows the writing (second) pass has reached, from the progress on stderr."""
+    counts = [
+        (int(done.replace(",", "")), int(total.replace(",", "")))
+        for done, total in PROGRESS.findall(stderr_file.read_bytes().decode(errors="ignore"))
+    ]
+    finished_check = next((i for i, (done, total) in enumerate(counts) if done == total), None)
+    if finished_check is None:
+        return 0
+    return max((done for done, _ in counts[finished_check + 1 :]), default=0)
+
+
+def test_an_import_killed_while_writing_leaves_nothing_and_the_next_one_succeeds(
+    database, tmp_path
+):
+    prepared(database)
+    path = project_list(tmp_path)
+    before = snapshot(database)
+    stderr_file = tmp_path / "import.stderr"
+
+    with stderr_file.open("wb") as stderr, (tmp_path / "import.stdout").open("wb") as stdout:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "import_projects", str(path), "--plan", PLAN],
+            cwd=BASE_DIR,
+            env=environment(database),
+            stdout=stdout,
+            stderr=stderr,
+        )
+        writing_seen = None
+        try:
+            while not (writing_pass_rows(stderr_file) >= ROWS // 2 and database.writing()):
+                if writing_seen is None and writing_pass_rows(stderr_file):
+                    writing_seen = time.monotonic() - started
+                assert process.poll() is None, (
+                    "the import ended before it was caught writing: "
+                    + stderr_file.read_text(errors="replace")[-2000:]
+                )
+                assert time.monotonic() - started < TIMEOUT
+                time.sleep(0.02)
+            rows_reached = writing_pass_rows(stderr_file)
+            running = process.poll() is None
+            process.send_signal(signal.SIGKILL)
+            killed_after = time.monotonic() - started
+        finally:
+            if process.poll() is None:
+                process.kill()
+            returncode = process.wait(timeout=TIMEOUT)
+
+    print(
+        f"killed after {killed_after:.1f} s (the writing pass was seen at {writing_seen:.1f} s), "
+        f"at row {rows_reached:,} of {ROWS:,} of the writing pass"
+    )
+    assert running
+    assert returncode == -signal.SIGKILL  # killed by us, not ended by itself
+    database.wait_until_rolled_back()
+    left = snapshot(database)
+    assert {label: len(rows) for label, rows in left.items()} == {
+        label: len(rows) for label, rows in before.items()
+    }
+    assert left == before
+
+    # The control: the same file, not interrupted, adds every row; and after the crash the
+    # database takes a new import as if nothing had happened.
+    control_started = time.monotonic()
+    completed = manage(database, "import_projects", path, "--plan", PLAN)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    print(f"the same import, not killed, took {time.monotonic() - control_started:.1f} s")
+    after = snapshot(database)
+    assert len(after["projects"]) == len(before["projects"]) + ROWS
+    assert len(after["measure links"]) == len(before["measure links"]) + 2 * ROWS
+    assert len(after["history"]) == len(before["history"]) + ROWS
+    assert set(after["projects"]) >= set(before["projects"])
+    assert {row[2] for row in after["projects"]} >= {f"F-{n:05d}" for n in range(1, ROWS + 1)}
