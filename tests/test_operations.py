@@ -131,6 +131,36 @@ def test_the_health_check_says_503_when_the_database_does_not_answer():
     )
 
 
+def test_pages_say_503_in_japanese_when_the_database_does_not_answer():
+    """A PostgreSQL restart: people are told to wait and retry, not shown a server error."""
+    script = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "c = Client(raise_request_exception=False);"
+        "[print(r.status_code, r.get('Retry-After'), '一時的に利用できません' in r.content.decode())"
+        " for r in (c.get('/plans/okayama-kyodo-2021/'),"
+        " c.post('/accounts/login/', {'username': 'a', 'password': 'b'}))]"
+    )
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "okayama_kyodo.settings",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nothing",
+        "DEBUG": "0",
+        "HTTPS_ONLY": "0",
+        "SECRET_KEY": "x" * 50,
+        "LOG_LEVEL": "CRITICAL",
+        "ALLOWED_HOSTS": "testserver",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split("\n")[:2] == ["503 30 True"] * 2, result.stdout + result.stderr
+
+
 def test_production_serves_compressed_hashed_static_files(tmp_path):
     """collectstatic, then whitenoise in a DEBUG-off process: hashed names, long cache, gzip."""
     env = os.environ | {
