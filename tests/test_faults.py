@@ -1,5 +1,9 @@
 """A worker killed during an import leaves no partial import, and the next import works.
 
+Two ways: `manage.py import_projects` killed halfway through its writing pass, and a gunicorn
+worker killed while the plan office's confirmed import (admin) is being written, after which
+the kept upload can be confirmed again.
+
 `manage.py import_projects` runs in a subprocess against a database of its own: pytest's test
 database cannot be reached from another process (in-memory SQLite, or a PostgreSQL transaction
 that is never committed). With SQLite that is a temporary file; with PostgreSQL a fresh
@@ -23,13 +27,17 @@ their measure rows and history rows) sent to the database in batches, none of th
 """
 
 import csv
+import http.cookiejar
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 import uuid
 from contextlib import closing
 from pathlib import Path
@@ -201,12 +209,12 @@ def prepared(database):
     return database
 
 
-def project_list(folder):
+def project_list(folder, rows=ROWS):
     path = folder / "projects.csv"
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow(COLUMNS)
-        for number in range(1, ROWS + 1):
+        for number in range(1, rows + 1):
             writer.writerow(
                 [f"F-{number:05d}", f"負荷試験事業{number:05d}", "概要" * 20, MEASURES, ""]
             )
@@ -294,3 +302,193 @@ def test_an_import_killed_while_writing_leaves_nothing_and_the_next_one_succeeds
     assert len(after["history"]) == len(before["history"]) + ROWS
     assert set(after["projects"]) >= set(before["projects"])
     assert {row[2] for row in after["projects"]} >= {f"F-{n:05d}" for n in range(1, ROWS + 1)}
+
+
+# --- A web worker killed while the confirmed import is being written ------------------------
+
+WEB_ROWS = 6_000
+PASSWORD = "fault-test-passphrase-2026"
+
+
+class Browser:
+    """Just enough of a browser for the admin's import: cookies, CSRF tokens, a form upload."""
+
+    def __init__(self, base):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path):
+        with self.opener.open(self.base + path, timeout=TIMEOUT) as response:
+            return response.read().decode()
+
+    def post(self, path, fields, files=None):
+        """POST a form (multipart when there are files); the page it ends on, after redirects."""
+        page = self.get(path)
+        fields = {"csrfmiddlewaretoken": hidden(page, "csrfmiddlewaretoken"), **fields}
+        boundary = uuid.uuid4().hex
+        parts = []
+        for name, value in fields.items():
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                f"{value}\r\n".encode()
+            )
+        for name, (filename, data) in (files or {}).items():
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                f'filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'.encode()
+                + data
+                + b"\r\n"
+            )
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        request = urllib.request.Request(
+            self.base + path,
+            data=body,
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Referer": self.base + path,
+            },
+        )
+        with self.opener.open(request, timeout=TIMEOUT) as response:
+            return response.geturl(), response.read().decode()
+
+
+def hidden(page, name):
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert found, f"no {name} on the page: {page[:2000]}"
+    return found.group(1)
+
+
+def free_port():
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def worker_pids(master):
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+@pytest.fixture
+def web_server(database, tmp_path):
+    """gunicorn with production settings and one worker, serving `database` on loopback."""
+    prepared(database)
+    env = environment(database) | {
+        "DEBUG": "0",
+        "HTTPS_ONLY": "0",
+        "SECRET_KEY": "fault-test-" + uuid.uuid4().hex * 2,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+    }
+    for command in (
+        ["collectstatic", "--noinput", "-v0"],
+        ["createsuperuser", "--noinput", "--username", "office", "--email", "o@example.jp"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    port = free_port()
+    log = (tmp_path / "gunicorn.log").open("wb")
+    command = [sys.executable, "-m", "gunicorn", "okayama_kyodo.wsgi:application"]
+    options = [f"--bind=127.0.0.1:{port}", "--workers=1", f"--timeout={TIMEOUT}"]
+    master = subprocess.Popen(
+        [*command, *options, "--no-control-socket"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/health/", timeout=5) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        assert master.poll() is None, (tmp_path / "gunicorn.log").read_text()[-2000:]
+        assert time.monotonic() < deadline, "gunicorn did not answer"
+        time.sleep(0.2)
+    yield master, base
+    master.terminate()
+    master.wait(timeout=30)
+    log.close()
+
+
+def test_a_web_worker_killed_while_importing_leaves_nothing_and_the_upload_waits(
+    database, web_server, tmp_path
+):
+    """The plan office confirms a large import; the worker is killed while writing.
+
+    Nothing of it may be in the database, and the upload it confirmed is still kept: confirming
+    again (a new worker, started by gunicorn's master) imports every row.
+    """
+    master, base = web_server
+    path = project_list(tmp_path, WEB_ROWS)
+    before = snapshot(database)
+    office = Browser(base)
+    office.post("/accounts/login/", {"username": "office", "password": PASSWORD})
+    plan_pk = database.query(f"SELECT id FROM plans_plan WHERE code = '{PLAN}'")[0][0]
+    _, preview = office.post(
+        "/admin/projects/project/import/",
+        {"plan": plan_pk, "encoding": ""},
+        files={"file": ("projects.csv", path.read_bytes())},
+    )
+    assert f"新規 {WEB_ROWS:,}件".replace(",", "") in preview.replace(",", ""), preview[:3000]
+    confirm = {
+        "confirm": "この内容で取り込む",
+        **{name: hidden(preview, name) for name in ("token", "plan", "filename", "encoding")},
+    }
+    assert snapshot(database) == before  # the preview wrote nothing
+
+    outcome = {}
+
+    def press_confirm():
+        try:
+            outcome["answer"] = office.post("/admin/projects/project/import/", confirm)
+        except OSError as error:  # the connection dies with the worker
+            outcome["error"] = error
+
+    [worker] = worker_pids(master.pid)
+    pressed = threading.Thread(target=press_confirm)
+    started = time.monotonic()
+    pressed.start()
+    while not database.writing():
+        assert pressed.is_alive(), f"the import ended before it was caught writing: {outcome}"
+        assert time.monotonic() - started < TIMEOUT
+        time.sleep(0.02)
+    writing_seen = time.monotonic() - started
+    time.sleep(0.5)  # several batches of 1,000 projects into the transaction
+    assert pressed.is_alive() and database.writing()
+    os.kill(worker, signal.SIGKILL)
+    pressed.join(TIMEOUT)
+    killed_after = time.monotonic() - started
+    print(
+        f"worker killed {killed_after:.1f} s after confirming "
+        f"(writing seen at {writing_seen:.1f} s); the browser got: {outcome}"
+    )
+    assert "error" in outcome
+
+    database.wait_until_rolled_back()
+    assert snapshot(database) == before
+
+    # gunicorn's master starts a new worker; the upload waits for its confirmation.
+    deadline = time.monotonic() + 60
+    while worker_pids(master.pid) in ([], [worker]):
+        assert time.monotonic() < deadline, "gunicorn started no new worker"
+        time.sleep(0.1)
+    landed, page = office.post("/admin/projects/project/import/", confirm)
+    assert landed.endswith("/admin/projects/project/") and "に取り込みました" in page
+    after = snapshot(database)
+    assert len(after["projects"]) == len(before["projects"]) + WEB_ROWS
+    assert len(after["history"]) == len(before["history"]) + WEB_ROWS
