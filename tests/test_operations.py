@@ -103,62 +103,50 @@ def test_the_health_check_answers_when_the_database_does(client, db):
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_the_health_check_says_503_when_the_database_does_not_answer():
-    """A real unreachable database (nothing listens on port 1), in a separate process."""
-    script = (
-        "import django; django.setup();"
-        "from django.test import Client;"
-        "r = Client().get('/health/');"
-        "print(r.status_code, r.content.decode())"
-    )
+def without_database(script, **settings_env):
+    """Run `script` in a separate process whose database is unreachable (nothing on port 1)."""
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "okayama_kyodo.settings",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nothing",
-        "DEBUG": "1",
         "LOG_LEVEL": "CRITICAL",
         "ALLOWED_HOSTS": "testserver",
+        **settings_env,
     }
     result = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", "import django; django.setup()\n" + script],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert result.stdout.strip() == '503 {"status": "error", "database": "unavailable"}', (
-        result.stderr
+    return result.stdout.strip().split("\n"), result.stderr
+
+
+def test_the_health_check_says_503_when_the_database_does_not_answer():
+    lines, stderr = without_database(
+        "from django.test import Client\n"
+        "r = Client().get('/health/')\n"
+        "print(r.status_code, r.content.decode())",
+        DEBUG="1",
     )
+    assert lines == ['503 {"status": "error", "database": "unavailable"}'], stderr
 
 
 def test_pages_say_503_in_japanese_when_the_database_does_not_answer():
     """A PostgreSQL restart: people are told to wait and retry, not shown a server error."""
-    script = (
-        "import django; django.setup();"
-        "from django.test import Client;"
-        "c = Client(raise_request_exception=False);"
-        "[print(r.status_code, r.get('Retry-After'), '一時的に利用できません' in r.content.decode())"
-        " for r in (c.get('/plans/okayama-kyodo-2021/'),"
-        " c.post('/accounts/login/', {'username': 'a', 'password': 'b'}))]"
+    lines, stderr = without_database(
+        "from django.test import Client\n"
+        "c = Client(raise_request_exception=False)\n"
+        "for r in (c.get('/plans/okayama-kyodo-2021/'),"
+        " c.post('/accounts/login/', {'username': 'a', 'password': 'b'})):\n"
+        "    page = r.content.decode()\n"
+        "    print(r.status_code, r.get('Retry-After'), '一時的に利用できません' in page)",
+        DEBUG="0",
+        HTTPS_ONLY="0",
+        SECRET_KEY="an-unreachable-database-test-key-" + "x" * 30,
     )
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "okayama_kyodo.settings",
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nothing",
-        "DEBUG": "0",
-        "HTTPS_ONLY": "0",
-        "SECRET_KEY": "x" * 50,
-        "LOG_LEVEL": "CRITICAL",
-        "ALLOWED_HOSTS": "testserver",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.stdout.split("\n")[:2] == ["503 30 True"] * 2, result.stdout + result.stderr
+    assert lines == ["503 30 True"] * 2, stderr
 
 
 def test_production_serves_compressed_hashed_static_files(tmp_path):
