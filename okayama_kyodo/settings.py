@@ -232,11 +232,18 @@ FISCAL_YEAR_STYLE = os.environ.get("FISCAL_YEAR_STYLE", "western")
 # One JSON object per line on standard error (journald or the container's log collects it).
 # Every workflow action is logged by "portal.audit" with who, what and when.
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+# JSON lines for a server's log collector; plain lines for a person watching `make run`.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT は json か text です(今は {LOG_FORMAT!r})。")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "okayama_kyodo.logging.JsonFormatter"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "formatters": {
+        "json": {"()": "okayama_kyodo.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},

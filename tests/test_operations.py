@@ -96,6 +96,24 @@ def test_log_lines_are_json_with_the_time_in_tokyo_and_the_fields():
     assert line["time"].endswith("+09:00")
 
 
+@pytest.mark.parametrize(
+    "debug, log_format, expected",
+    [("0", None, "json"), ("1", None, "text"), ("1", "json", "json"), ("0", "xml", "LOG_FORMAT")],
+)
+def test_the_log_is_json_on_a_server_and_plain_text_on_a_laptop(debug, log_format, expected):
+    extra = {"LOG_FORMAT": log_format} if log_format else {}
+    lines, stderr = without_database(
+        "import logging\nprint(logging.getLogger().handlers[0].formatter.__class__.__name__)",
+        DEBUG=debug,
+        SECRET_KEY="a-log-format-test-key-" + "x" * 40,
+        **extra,
+    )
+    if expected == "LOG_FORMAT":
+        assert "LOG_FORMAT は json か text です" in stderr
+    else:
+        assert lines == ["JsonFormatter" if expected == "json" else "Formatter"], stderr
+
+
 def test_the_health_check_answers_when_the_database_does(client, db):
     response = client.get(reverse("health"))
     assert response.status_code == 200
