@@ -18,6 +18,6 @@ class VersionedEntryForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if self._errors.pop("version", None):
+        if self.errors.pop("version", None):
             self.add_error(None, STALE_FORM)
         return cleaned

@@ -111,9 +111,12 @@ class ProjectResource(resources.ModelResource):
     def dehydrate_measures(self, project):
         return "、".join(link.measure.code for link in project.measure_links.all())
 
+    @staticmethod
+    def _code_and_name(row):
+        return (row.get("事業コード") or "").strip(), (row.get("事業名") or "").strip()
+
     def get_instance(self, instance_loader, row):
-        code = (row.get("事業コード") or "").strip()
-        name = (row.get("事業名") or "").strip()
+        code, name = self._code_and_name(row)
         return self.projects_by_code.get(code) or self.projects_by_name.get(name)
 
     def before_import(self, dataset, **kwargs):
@@ -126,8 +129,8 @@ class ProjectResource(resources.ModelResource):
         names as their rows are written.
         """
         for row in dataset.dict:
-            project = self.projects_by_code.get((row.get("事業コード") or "").strip())
-            name = (row.get("事業名") or "").strip()
+            code, name = self._code_and_name(row)
+            project = self.projects_by_code.get(code)
             if project is not None and name and name != project.name:
                 self.renamed.add(project.pk)
         if self.renamed:
@@ -156,13 +159,13 @@ class ProjectResource(resources.ModelResource):
                 ValidationError("事業名がありません。", code="required")
             )
         for field_name in ("code", "name"):
-            limit = Project._meta.get_field(field_name).max_length
-            if len(getattr(instance, field_name)) > limit:
-                label = Project._meta.get_field(field_name).verbose_name
+            field = Project._meta.get_field(field_name)
+            length = len(getattr(instance, field_name))
+            if length > field.max_length:
                 errors.setdefault(field_name, []).append(
                     ValidationError(
-                        f"{label}は{limit}文字以内にしてください"
-                        f"(今は{len(getattr(instance, field_name))}文字)。",
+                        f"{field.verbose_name}は{field.max_length}文字以内にしてください"
+                        f"(今は{length}文字)。",
                         code="max_length",
                     )
                 )
