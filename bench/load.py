@@ -148,9 +148,9 @@ def portal_prepare(*, staff_count, committee_count):
     from django.core.management import call_command
 
     from indicators.models import Indicator
-    from plans.entries import default_entry_year
-    from plans.entry_kinds import INDICATORS, PROJECTS
+    from plans.fiscal_years import default_entry_year
     from plans.models import Department, Plan
+    from plans.progress.kinds import INDICATORS, PROJECTS
     from plans.roles import COMMITTEE_MEMBERS, DEPARTMENT_STAFF
     from projects.models import Project
 
@@ -444,7 +444,7 @@ def saves_check(saves, config):
     from django.contrib.auth import get_user_model
     from django.db.models import Count
 
-    from plans.entry_kinds import KINDS
+    from plans.progress.kinds import KINDS
 
     year = config["year"]
     user_ids = dict(get_user_model().objects.values_list("username", "pk"))

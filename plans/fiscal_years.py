@@ -6,6 +6,7 @@ name it after the era year of that calendar year, the year an era began counting
 """
 
 from django.conf import settings
+from django.utils import timezone
 
 # (first fiscal year of the era, era name), newest first.
 ERAS = [(2019, "令和"), (1989, "平成"), (1926, "昭和"), (1912, "大正")]
@@ -28,3 +29,13 @@ def format_fiscal_year(year, style=None):
     if style == "era":
         return f"{era_fiscal_year(year)}({year}年度)"
     return f"{year}年度"
+
+
+def default_entry_year(plan, today=None):
+    """The fiscal year staff enter by default: the last one that has ended, within the plan.
+
+    Values of a fiscal year are known after it ends (in November 2026, FY2025 is entered).
+    """
+    today = today or timezone.localdate()
+    current = today.year if today.month >= 4 else today.year - 1
+    return min(max(current - 1, plan.first_fiscal_year), plan.last_fiscal_year)

@@ -1,7 +1,9 @@
 from django.urls import path, register_converter
 
 from plans.converters import EntryKindConverter
-from plans.views import dashboard, entry, public, results, review
+from plans.progress.views import entry, results, review
+from plans.reports import views as reports
+from plans.views import public
 
 register_converter(EntryKindConverter, "kind")
 
@@ -14,17 +16,15 @@ urlpatterns = [
     path("", public.plan_list, name="plan_list"),
     path("plans/<slug:code>/", public.plan_detail, name="plan_detail"),
     path("start/", entry.start, name="start"),
-    path("dashboard/", dashboard.dashboard_default, name="dashboard"),
-    path(f"dashboard/{year}/", dashboard.overview, name="overview"),
-    path(f"dashboard/{year}/indicators/<int:pk>/", dashboard.indicator_page, name="indicator"),
-    path(f"dashboard/{year}/measures/<int:pk>/", dashboard.measure_page, name="measure"),
-    path(f"dashboard/{year}/projects/<int:pk>/", dashboard.project_page, name="project"),
-    path(f"dashboard/{year}/report/", dashboard.report_page, name="report"),
-    path(f"dashboard/{year}/report.xlsx", dashboard.report_xlsx, name="report_xlsx"),
-    path("open-data/<slug:code>.csv", dashboard.open_data, {"extension": "csv"}, name="open_csv"),
-    path(
-        "open-data/<slug:code>.json", dashboard.open_data, {"extension": "json"}, name="open_json"
-    ),
+    path("dashboard/", reports.dashboard_default, name="dashboard"),
+    path(f"dashboard/{year}/", reports.overview, name="overview"),
+    path(f"dashboard/{year}/indicators/<int:pk>/", reports.indicator_page, name="indicator"),
+    path(f"dashboard/{year}/measures/<int:pk>/", reports.measure_page, name="measure"),
+    path(f"dashboard/{year}/projects/<int:pk>/", reports.project_page, name="project"),
+    path(f"dashboard/{year}/report/", reports.report_page, name="report"),
+    path(f"dashboard/{year}/report.xlsx", reports.report_xlsx, name="report_xlsx"),
+    path("open-data/<slug:code>.csv", reports.open_data, {"extension": "csv"}, name="open_csv"),
+    path("open-data/<slug:code>.json", reports.open_data, {"extension": "json"}, name="open_json"),
     path("entry/", entry.my_work_default, name="my_work"),
     path(f"entry/{year}/", entry.my_work, name="my_work_year"),
     path(f"entry/{item}/", entry.entry_page, name="entry"),

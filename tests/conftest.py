@@ -6,8 +6,8 @@ from django.conf import settings
 
 from indicators.models import Indicator
 from plans.models import EntryStatus
+from plans.plan_file import plan_load, read_plan_file
 from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF, role_groups_sync
-from plans.services import plan_load, read_plan_file
 from tests.factories import DepartmentFactory, IndicatorResultFactory, UserFactory
 
 OKAYAMA_PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "plans" / "okayama-kyodo-2021.toml"

@@ -17,9 +17,9 @@ from django.db import connection
 from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult
-from plans.entry_kinds import INDICATORS, PROJECTS
 from plans.models import BasicPolicy, Department, EntryStatus, Measure, Plan, PlanYear
-from plans.workflow import (
+from plans.progress.kinds import INDICATORS, PROJECTS
+from plans.progress.workflow import (
     entry_approve,
     entry_return,
     entry_save,

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.achievement import expected_value
-from indicators.charts import progress_chart
+from plans.reports.charts import progress_chart
 from tests.factories import IndicatorFactory
 
 D = Decimal

@@ -7,10 +7,10 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from indicators.evaluation import plan_evaluation
 from indicators.models import Indicator, IndicatorResult
-from plans.demo import DEMO_PASSWORD
 from plans.models import Department, EntryStatus
+from plans.progress.demo import DEMO_PASSWORD
+from plans.reports.evaluation import plan_evaluation
 from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
 from projects.models import Project, ProjectProgress
 

@@ -7,9 +7,9 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from indicators.achievement import Aggregation, Direction, Grade
-from indicators.evaluation import plan_evaluation
 from indicators.models import Indicator
 from plans.models import EntryStatus
+from plans.reports.evaluation import plan_evaluation
 from projects.models import Project, ProjectProgress
 from tests.factories import (
     BasicPolicyFactory,

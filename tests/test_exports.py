@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from indicators.evaluation import plan_evaluation
 from indicators.models import Indicator, IndicatorResult
-from plans.exports import open_data_csv, open_data_json, report_workbook
 from plans.models import EntryStatus
+from plans.reports.evaluation import plan_evaluation
+from plans.reports.exports import open_data_csv, open_data_json, report_workbook
 from projects.models import Project
 from tests.conftest import SEED_VALUES
 from tests.factories import ProjectProgressFactory

@@ -28,7 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from indicators.models import Indicator, IndicatorResult
 from plans.models import EntryStatus, PlanYear
-from plans.results_import import RESULT_KINDS, results_import
+from plans.progress.results_import import RESULT_KINDS, results_import
 from plans.spreadsheets import OLE_MAGIC, XLSX_MAGIC, SpreadsheetError, read_table
 from projects.imports import projects_import
 from projects.models import MeasureProject, Project, ProjectProgress

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from indicators.models import Indicator
 from plans.models import BasicPolicy, Measure, Plan
-from plans.services import PlanFileError, plan_load, read_plan_file
+from plans.plan_file import PlanFileError, plan_load, read_plan_file
 from projects.models import MeasureProject, Project
 from tests.conftest import OKAYAMA_PLAN_FILE
 

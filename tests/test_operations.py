@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from indicators.models import Indicator
 from okayama_kyodo.logging import JsonFormatter
-from plans.entry_kinds import INDICATORS
-from plans.workflow import WorkflowError, entry_approve, entry_save, plan_year_lock
+from plans.progress.kinds import INDICATORS
+from plans.progress.workflow import WorkflowError, entry_approve, entry_save, plan_year_lock
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from indicators.models import Indicator, IndicatorResult
 from plans.models import EntryStatus, PlanYear
-from plans.results_import import RESULT_KINDS, results_export, results_import
+from plans.progress.results_import import RESULT_KINDS, results_export, results_import
+from plans.progress.workflow import WorkflowError
 from plans.spreadsheets import read_table
-from plans.workflow import WorkflowError
 from projects.models import Project, ProjectProgress
 
 pytestmark = pytest.mark.django_db

@@ -18,9 +18,9 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult
-from plans.entry_kinds import INDICATORS
 from plans.models import EntryStatus
-from plans.workflow import entry_save
+from plans.progress.kinds import INDICATORS
+from plans.progress.workflow import entry_save
 from projects.models import Project
 from tests.factories import PASSWORD
 

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from indicators.models import IndicatorResult
-from plans.entry_kinds import INDICATORS, PROJECTS
 from plans.models import EntryStatus
-from plans.workflow import (
+from plans.progress.kinds import INDICATORS, PROJECTS
+from plans.progress.workflow import (
     ConcurrentEditError,
     WorkflowError,
     entry_approve,

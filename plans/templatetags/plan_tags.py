@@ -38,7 +38,7 @@ STATUS_STYLES = {
 }
 
 
-@register.inclusion_tag("entries/_status.html")
+@register.inclusion_tag("progress/_status.html")
 def status_badge(status, label):
     """A status as a badge; the text says the status, the colour only repeats it."""
     return {"style": STATUS_STYLES.get(status, "text-bg-light"), "label": label}
@@ -59,7 +59,7 @@ GRADE_STYLES = {
 }
 
 
-@register.inclusion_tag("entries/_grade.html")
+@register.inclusion_tag("progress/_grade.html")
 def grade_badge(grade):
     """A grade as its letter and its name (A 達成); the colour only repeats them."""
     return {"style": GRADE_STYLES[grade.value], "symbol": grade.symbol, "label": grade.label}

@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 
-from plans.entries import default_entry_year
+from plans.fiscal_years import default_entry_year
 from plans.models import Plan
 
 ACTIVE_STATUSES = [Plan.Status.ACTIVE, Plan.Status.FINAL_EVALUATION]
@@ -29,11 +29,3 @@ def redirect_to_default_year(url_name, plan=None):
     if plan is None:
         return redirect("plans:plan_list")
     return redirect(url_name, code=plan.code, year=default_entry_year(plan))
-
-
-def posted_version(request):
-    """The entry version a form was opened on; -1 (never current) when it is missing or bad."""
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return -1

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_accounts_create
+from plans.progress.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_accounts_create
 
 
 class Command(BaseCommand):

@@ -4,9 +4,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from plans.models import Plan
-from plans.results_import import RESULT_KINDS, results_import
+from plans.progress.results_import import RESULT_KINDS, results_import
+from plans.progress.workflow import WorkflowError
 from plans.spreadsheets import SpreadsheetError, read_table
-from plans.workflow import WorkflowError
 
 
 class Command(BaseCommand):

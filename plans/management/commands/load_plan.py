@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.services import PlanFileError, plan_load, read_plan_file
+from plans.plan_file import PlanFileError, plan_load, read_plan_file
 
 
 class Command(BaseCommand):

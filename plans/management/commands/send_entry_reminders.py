@@ -3,7 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from plans.reminders import entry_reminders_send
+from plans.progress.reminders import entry_reminders_send
 
 
 class Command(BaseCommand):

@@ -8,15 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from indicators.evaluation import indicator_achievement
 from plans.access import can_enter, department_ids, is_plan_admin, require_entry_role
-from plans.entries import deadline_message, status_counts, year_items
-from plans.entry_kinds import INDICATORS, KINDS
 from plans.fiscal_years import format_fiscal_year
-from plans.history import history_rows
 from plans.models import Plan
-from plans.views.common import get_plan_for_year, posted_version, redirect_to_default_year
-from plans.workflow import (
+from plans.progress.entries import deadline_message, status_counts, year_items
+from plans.progress.history import history_rows
+from plans.progress.kinds import INDICATORS, KINDS
+from plans.progress.views.common import posted_version
+from plans.progress.workflow import (
     ConcurrentEditError,
     WorkflowError,
     entry_closed_reason,
@@ -24,6 +23,8 @@ from plans.workflow import (
     entry_withdraw,
     plan_year_get,
 )
+from plans.reports.evaluation import indicator_achievement
+from plans.views.common import get_plan_for_year, redirect_to_default_year
 
 
 def _user_departments(user):
@@ -53,7 +54,7 @@ def my_work(request, code, year):
     plan_year = plan_year_get(plan, year)
     return render(
         request,
-        "entries/my_work.html",
+        "progress/my_work.html",
         {
             "plan": plan,
             "year": year,

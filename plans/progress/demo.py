@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from indicators.models import Indicator, IndicatorResult
-from plans.entries import default_entry_year
+from plans.fiscal_years import default_entry_year
 from plans.models import Department, EntryStatus, Plan
 from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF, role_groups_sync
 from projects.models import Project, ProjectProgress

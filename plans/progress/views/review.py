@@ -11,19 +11,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from plans.access import require_plan_admin
-from plans.entries import (
+from plans.fiscal_years import format_fiscal_year
+from plans.models import Department
+from plans.progress.entries import (
     STATUS_LABELS,
     STATUS_ORDER,
     deadline_message,
     status_counts,
     year_items,
 )
-from plans.entry_kinds import KINDS
-from plans.fiscal_years import format_fiscal_year
-from plans.history import history_rows
-from plans.models import Department
-from plans.views.common import get_plan_for_year, posted_version, redirect_to_default_year
-from plans.workflow import (
+from plans.progress.history import history_rows
+from plans.progress.kinds import KINDS
+from plans.progress.views.common import posted_version
+from plans.progress.workflow import (
     WorkflowError,
     entry_approve,
     entry_return,
@@ -32,6 +32,7 @@ from plans.workflow import (
     plan_year_reopen,
     plan_year_set_deadline,
 )
+from plans.views.common import get_plan_for_year, redirect_to_default_year
 
 NO_DEPARTMENT = "none"
 
@@ -74,7 +75,7 @@ def review_year(request, code, year):
     plan_year = plan_year_get(plan, year)
     return render(
         request,
-        "entries/review.html",
+        "progress/review.html",
         {
             "plan": plan,
             "year": year,

@@ -7,7 +7,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from plans.access import require_plan_admin
-from plans.results_import import RESULT_KINDS, results_export, results_import
+from plans.progress.results_import import RESULT_KINDS, results_export, results_import
+from plans.progress.workflow import WorkflowError
 from plans.spreadsheets import ENCODING_CHOICES, MAX_BYTES, SpreadsheetError, read_table
 from plans.uploads import (
     discard_upload,
@@ -17,7 +18,6 @@ from plans.uploads import (
     xlsx_response,
 )
 from plans.views.common import get_plan_for_year
-from plans.workflow import WorkflowError
 
 KIND_LABELS = {"indicators": "成果指標の実績", "projects": "事業の進捗"}
 
@@ -68,7 +68,7 @@ def import_page(request, code, year):
                 "encoding": form.cleaned_data["encoding"],
             }
     context["form"] = form
-    return render(request, "entries/results_import.html", context)
+    return render(request, "progress/results_import.html", context)
 
 
 def _confirm(request, plan, year, context):
@@ -89,7 +89,7 @@ def _confirm(request, plan, year, context):
         messages.error(request, "エラーがあるため、何も取り込んでいません。")
         return render(
             request,
-            "entries/results_import.html",
+            "progress/results_import.html",
             context
             | {"form": ResultsImportForm(), "report": report, "kind_label": KIND_LABELS[kind]},
         )

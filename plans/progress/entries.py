@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from plans.entry_kinds import KINDS
 from plans.models import EntryStatus
+from plans.progress.kinds import KINDS
 
 NOT_ENTERED = "not_entered"
 STATUS_LABELS = {NOT_ENTERED: "未入力", **dict(EntryStatus.choices)}
@@ -71,16 +71,6 @@ def year_items(plan, fiscal_year, *, departments=None):
 def status_counts(items):
     counts = Counter(item.status for item in items)
     return [(status, STATUS_LABELS[status], counts[status]) for status in STATUS_ORDER]
-
-
-def default_entry_year(plan, today=None):
-    """The fiscal year staff enter by default: the last one that has ended, within the plan.
-
-    Values of a fiscal year are known after it ends (in November 2026, FY2025 is entered).
-    """
-    today = today or timezone.localdate()
-    current = today.year if today.month >= 4 else today.year - 1
-    return min(max(current - 1, plan.first_fiscal_year), plan.last_fiscal_year)
 
 
 def deadline_message(plan_year, today=None):

@@ -15,7 +15,7 @@ class IndicatorKind:
     target_model = Indicator
     entry_model = IndicatorResult
     target_field = "indicator"
-    template_name = "entries/indicator_entry.html"
+    template_name = "progress/indicator_entry.html"
 
     def targets(self, plan):
         return (
@@ -88,7 +88,7 @@ class ProjectKind:
     target_model = Project
     entry_model = ProjectProgress
     target_field = "project"
-    template_name = "entries/project_entry.html"
+    template_name = "progress/project_entry.html"
 
     def targets(self, plan):
         return (

@@ -6,12 +6,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from indicators.achievement import expected_value, format_number
-from indicators.charts import progress_chart
-from indicators.evaluation import indicator_achievement, plan_evaluation, result_values
 from indicators.models import Indicator
-from plans.exports import open_data_csv, open_data_json, report_workbook
 from plans.fiscal_years import format_fiscal_year
 from plans.models import EntryStatus, Measure, Plan
+from plans.reports.charts import progress_chart
+from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
+from plans.reports.exports import open_data_csv, open_data_json, report_workbook
 from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
 
@@ -55,7 +55,7 @@ def overview(request, code, year):
     evaluation = plan_evaluation(plan, year)
     return render(
         request,
-        "dashboard/overview.html",
+        "reports/overview.html",
         _page_context(plan, year)
         | {
             "evaluation": evaluation,
@@ -97,7 +97,7 @@ def indicator_page(request, code, year, pk):
     )
     return render(
         request,
-        "dashboard/indicator.html",
+        "reports/indicator.html",
         _page_context(plan, year)
         | {
             "indicator": indicator,
@@ -141,7 +141,7 @@ def measure_page(request, code, year, pk):
     rows = [(link, progress.get(link.project_id)) for link in links]
     return render(
         request,
-        "dashboard/measure.html",
+        "reports/measure.html",
         _page_context(plan, year)
         | {
             "measure": measure,
@@ -160,7 +160,7 @@ def project_page(request, code, year, pk):
     )
     return render(
         request,
-        "dashboard/project.html",
+        "reports/project.html",
         _page_context(plan, year)
         | {
             "project": project,
@@ -177,7 +177,7 @@ def report_page(request, code, year):
     evaluation = plan_evaluation(plan, year)
     return render(
         request,
-        "dashboard/report.html",
+        "reports/report.html",
         _page_context(plan, year)
         | {
             "evaluation": evaluation,

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
 
-from plans.entries import year_items
 from plans.fiscal_years import format_fiscal_year
 from plans.models import PlanYear
 from plans.people import display_name
+from plans.progress.entries import year_items
 
 
 @dataclass

@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from plans.access import require_plan_admin
 from plans.audit import audit
-from plans.entry_kinds import INDICATORS, PROJECTS
 from plans.fiscal_years import format_fiscal_year
 from plans.models import EntryStatus
 from plans.numbers import format_input
+from plans.progress.kinds import INDICATORS, PROJECTS
+from plans.progress.workflow import WorkflowError, plan_year_get
 from plans.spreadsheets import BLANK, ERROR, ImportReport, RowReport
-from plans.workflow import WorkflowError, plan_year_get
 from projects.models import ProjectProgress
 
 INDICATOR_COLUMNS = ["指標名", "実績値", "測定なし", "要因分析"]

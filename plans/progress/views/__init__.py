@@ -1,0 +1,1 @@
+"""Pages of the yearly cycle: my work, an entry, the review and the results import."""
