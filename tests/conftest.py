@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import connection
 from simple_history.models import HistoricalChanges
 
@@ -15,6 +16,7 @@ from tests.factories import DepartmentFactory, IndicatorResultFactory, UserFacto
 
 OKAYAMA_PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "plans" / "okayama-kyodo-2021.toml"
 PLAN_APPS = ("plans", "indicators", "projects")
+ROLES = [ADMINISTRATORS, DEPARTMENT_STAFF, COMMITTEE_MEMBERS]
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +84,9 @@ def plan_rows_delete():
 
 @pytest.fixture
 def roles(db):
-    return role_groups_sync()
+    """The role groups by name, made with the test database (again after a transactional test)."""
+    groups = Group.objects.in_bulk(ROLES, field_name="name")
+    return groups if len(groups) == len(ROLES) else role_groups_sync()
 
 
 @pytest.fixture
