@@ -1,11 +1,12 @@
-# The two commands: `make run` (set up and serve on 127.0.0.1:8000) and `make test`.
+# The two commands: `make run` (set up and serve on 127.0.0.1:8000) and `make test`;
+# `make test-fast` is the inner loop (no faults, fuzzing, subprocesses or browser).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PLAN_FILE ?= fixtures/plans/okayama-kyodo-2021.toml
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install migrate load-plan demo lint format check-migrations clean
+.PHONY: run test test-fast install migrate load-plan demo lint format check-migrations clean
 
 run: install migrate load-plan demo
 	$(BIN)/python manage.py runserver $(HOST)
@@ -15,6 +16,9 @@ test: install
 	  echo "注意: Chromium がないため、ブラウザのテスト (tests/browser) を飛ばします。" \
 	       "実行するには: apt-get install chromium fonts-noto-cjk"
 	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow and not browser"
 
 install: $(VENV)/.installed
 

@@ -2,26 +2,91 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import connection
+from simple_history.models import HistoricalChanges
 
 from indicators.models import Indicator
-from plans.models import EntryStatus
+from plans.models import EntryStatus, Plan
 from plans.plan_file import plan_load, read_plan_file
 from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF, role_groups_sync
 from tests.factories import DepartmentFactory, IndicatorResultFactory, UserFactory
 
 OKAYAMA_PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "plans" / "okayama-kyodo-2021.toml"
+PLAN_APPS = ("plans", "indicators", "projects")
+ROLES = [ADMINISTRATORS, DEPARTMENT_STAFF, COMMITTEE_MEMBERS]
+
+
+@pytest.fixture(scope="session")
+def okayama_plan_data():
+    """The plan file, read once per run (nothing may change it)."""
+    return read_plan_file(OKAYAMA_PLAN_FILE)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, okayama_plan_data):
+    """The test database with the role groups and the real plan, made once for the whole run.
+
+    Every test runs in a transaction rolled back at its end, so each one finds the plan as the
+    file describes it. Tests that need a database without it ask for `empty_database`.
+    """
+    with django_db_blocker.unblock():
+        role_groups_sync()
+        plan_load(data=okayama_plan_data)
 
 
 @pytest.fixture
-def okayama_plan(db):
-    """The real FY2021–2025 plan, loaded from its data file as `make run` does."""
-    return plan_load(data=read_plan_file(OKAYAMA_PLAN_FILE)).plan
+def okayama_plan(db, okayama_plan_data):
+    """The real FY2021–2025 plan, loaded from its data file as `make run` does.
+
+    Loaded once per test database (see `django_db_setup`); loaded again only after a
+    transactional test (live_server, run last) has emptied the database.
+    """
+    return plan_load(data=okayama_plan_data).plan
+
+
+@pytest.fixture
+def empty_database(db):
+    """A database without any plan, as on a new server after `migrate` and `setup_roles`."""
+    plan_rows_delete()
+
+
+def plan_rows_delete():
+    """Delete every plan with all it holds, and every history row.
+
+    The key sequences of the tables this empties start again at 1. All of it is part of the
+    test's transaction, so the rollback at the test's end brings the loaded plan back, keys
+    included (on PostgreSQL `ALTER SEQUENCE ... RESTART` is rolled back, `setval` is not).
+    Users, departments and the role groups are left as they are.
+    """
+    Plan.objects.all().delete()
+    models = [model for model in apps.get_models() if model._meta.app_label in PLAN_APPS]
+    for model in models:
+        if issubclass(model, HistoricalChanges):
+            model.objects.all().delete()
+    with connection.cursor() as cursor:
+        for model in models:
+            if model.objects.exists():
+                continue
+            table = model._meta.db_table
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT pg_get_serial_sequence(%s, %s)", [table, model._meta.pk.column]
+                )
+                (sequence,) = cursor.fetchone()
+                if sequence:
+                    cursor.execute(f"ALTER SEQUENCE {sequence} RESTART WITH 1")
+            else:
+                cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
 
 
 @pytest.fixture
 def roles(db):
-    return role_groups_sync()
+    """The role groups by name, made with the test database (again after a transactional test)."""
+    groups = Group.objects.in_bulk(ROLES, field_name="name")
+    return groups if len(groups) == len(ROLES) else role_groups_sync()
 
 
 @pytest.fixture

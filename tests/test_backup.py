@@ -12,8 +12,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.core.management.color import no_style
-from django.db import connection
 from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult
@@ -28,6 +26,7 @@ from plans.progress.workflow import (
     plan_year_set_deadline,
 )
 from projects.models import MeasureProject, Project, ProjectProgress
+from tests.conftest import plan_rows_delete
 from tests.factories import IndicatorFactory, MeasureProjectFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db
@@ -187,18 +186,10 @@ def row_counts():
 
 def empty_the_database():
     """As on a new server after `migrate` and `setup_roles`: no plan, no history, no users, no
-    departments, the role groups kept, and every key sequence starting again at 1."""
-    Plan.objects.all().delete()
-    for model in HISTORY_MODELS:
-        model.objects.all().delete()
+    departments, the role groups kept, and every key sequence of the plan starting again at 1."""
+    plan_rows_delete()
     User.objects.all().delete()
     Department.objects.all().delete()
-    tables = [*PLAN_MODELS, *HISTORY_MODELS]
-    with connection.cursor() as cursor:
-        for statement in connection.ops.sequence_reset_sql(no_style(), tables):
-            cursor.execute(statement)
-        if connection.vendor == "sqlite":
-            cursor.execute("DELETE FROM sqlite_sequence")
 
 
 def canonical(document):

@@ -106,7 +106,7 @@ def test_project_names_and_codes_are_unique_within_a_plan():
     ProjectFactory(plan=project.plan, code="")
     ProjectFactory(plan=project.plan, code="")
     ProjectFactory(name="区づくり推進事業", code="P-001")
-    assert Project.objects.filter(name="区づくり推進事業").count() == 2
+    assert Project.objects.filter(name="区づくり推進事業", code="P-001").count() == 2
 
 
 def test_a_project_is_listed_once_per_measure():
@@ -124,12 +124,14 @@ def test_unknown_status_is_refused():
     refused(lambda: PlanFactory(status="unknown"))
 
 
-def test_deleting_a_plan_deletes_its_structure_and_results():
+def test_deleting_a_plan_deletes_its_structure_and_results(okayama_plan):
     result = IndicatorResultFactory()
     plan = result.indicator.policy.plan
+    plan_pk, others = plan.pk, BasicPolicy.objects.filter(plan=okayama_plan).count()
     plan.delete()
-    assert not IndicatorResult.objects.exists()
-    assert not BasicPolicy.objects.exists()
+    assert not IndicatorResult.objects.filter(pk=result.pk).exists()
+    assert not BasicPolicy.objects.filter(plan_id=plan_pk).exists()
+    assert BasicPolicy.objects.filter(plan=okayama_plan).count() == others > 0
 
 
 def test_validation_messages_are_in_japanese():

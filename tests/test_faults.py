@@ -50,6 +50,8 @@ from django.conf import settings
 from projects.models import MeasureProject, Project
 from projects.resources import COLUMNS
 
+pytestmark = pytest.mark.slow
+
 BASE_DIR = Path(settings.BASE_DIR)
 PLAN_FILE = BASE_DIR / "fixtures" / "plans" / "okayama-kyodo-2021.toml"
 PLAN = "okayama-kyodo-2021"

@@ -41,14 +41,16 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def fuzz(max_examples):
+    """Hypothesis settings for a fuzz test, which is marked slow (left out of `make test-fast`)."""
     # The fixtures (a loaded plan, users) are made once per test, not per example: each example
     # resets what it depends on itself.
-    return settings(
+    fuzz_settings = settings(
         max_examples=max_examples,
         database=None,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
+    return lambda test: pytest.mark.slow(fuzz_settings(test))
 
 
 # --- What people type -------------------------------------------------------------------------

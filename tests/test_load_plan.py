@@ -31,8 +31,7 @@ def run_load_plan(*args):
     return out.getvalue()
 
 
-@pytest.mark.django_db
-def test_loading_the_plan_twice_changes_nothing():
+def test_loading_the_plan_twice_changes_nothing(empty_database):
     first = run_load_plan()
     assert "計画 1件" in first and "事業 28件" in first
     before = snapshot()
@@ -43,8 +42,7 @@ def test_loading_the_plan_twice_changes_nothing():
     assert snapshot() == before
 
 
-@pytest.mark.django_db
-def test_updating_from_an_unchanged_file_changes_nothing(plan_data):
+def test_updating_from_an_unchanged_file_changes_nothing(empty_database, plan_data):
     plan_load(data=plan_data)
     before = snapshot()
 
@@ -55,8 +53,7 @@ def test_updating_from_an_unchanged_file_changes_nothing(plan_data):
     assert snapshot() == before
 
 
-@pytest.mark.django_db
-def test_a_second_load_keeps_what_the_administrator_edited(plan_data):
+def test_a_second_load_keeps_what_the_administrator_edited(empty_database, plan_data):
     plan = plan_load(data=plan_data).plan
     Plan.objects.filter(pk=plan.pk).update(title="第2次岡山市協働推進計画")
 
@@ -68,8 +65,7 @@ def test_a_second_load_keeps_what_the_administrator_edited(plan_data):
     assert Plan.objects.get(pk=plan.pk).title == "岡山市協働推進計画"
 
 
-@pytest.mark.django_db
-def test_update_corrects_a_changed_figure_in_place(plan_data):
+def test_update_corrects_a_changed_figure_in_place(empty_database, plan_data):
     plan_load(data=plan_data)
     corrected = copy.deepcopy(plan_data)
     corrected["policies"][1]["indicators"][1]["target"] = "4200"
@@ -81,8 +77,7 @@ def test_update_corrects_a_changed_figure_in_place(plan_data):
     assert Indicator.objects.count() == 7
 
 
-@pytest.mark.django_db
-def test_a_file_with_an_error_writes_nothing(plan_data):
+def test_a_file_with_an_error_writes_nothing(empty_database, plan_data):
     broken = copy.deepcopy(plan_data)
     # The last policy's indicator has its target year before its baseline year.
     broken["policies"][2]["indicators"][0]["target_year"] = 2019
@@ -93,8 +88,7 @@ def test_a_file_with_an_error_writes_nothing(plan_data):
     assert snapshot() == {model.__name__: [] for model in MODELS}
 
 
-@pytest.mark.django_db
-def test_unknown_keys_are_refused_with_their_place(plan_data):
+def test_unknown_keys_are_refused_with_their_place(empty_database, plan_data):
     typo = copy.deepcopy(plan_data)
     typo["policies"][0]["measures"][0]["titel"] = "x"
 
@@ -102,8 +96,7 @@ def test_unknown_keys_are_refused_with_their_place(plan_data):
         plan_load(data=typo)
 
 
-@pytest.mark.django_db
-def test_a_row_naming_projects_that_are_not_listed_before_is_refused(plan_data):
+def test_a_row_naming_projects_that_are_not_listed_before_is_refused(empty_database, plan_data):
     broken = copy.deepcopy(plan_data)
     broken["policies"][1]["measures"][2]["projects"][2]["names"] = ["存在しない事業"]
 

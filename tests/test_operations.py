@@ -96,6 +96,7 @@ def test_log_lines_are_json_with_the_time_in_tokyo_and_the_fields():
     assert line["time"].endswith("+09:00")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "debug, log_format, expected",
     [("0", None, "json"), ("1", None, "text"), ("1", "json", "json"), ("0", "xml", "LOG_FORMAT")],
@@ -141,6 +142,7 @@ def without_database(script, **settings_env):
     return result.stdout.strip().split("\n"), result.stderr
 
 
+@pytest.mark.slow
 def test_the_health_check_says_503_when_the_database_does_not_answer():
     lines, stderr = without_database(
         "from django.test import Client\n"
@@ -151,6 +153,7 @@ def test_the_health_check_says_503_when_the_database_does_not_answer():
     assert lines == ['503 {"status": "error", "database": "unavailable"}'], stderr
 
 
+@pytest.mark.slow
 def test_pages_say_503_in_japanese_when_the_database_does_not_answer():
     """A PostgreSQL restart: people are told to wait and retry, not shown a server error."""
     lines, stderr = without_database(
@@ -167,6 +170,7 @@ def test_pages_say_503_in_japanese_when_the_database_does_not_answer():
     assert lines == ["503 30 True"] * 2, stderr
 
 
+@pytest.mark.slow
 def test_production_serves_compressed_hashed_static_files(tmp_path):
     """collectstatic, then whitenoise in a DEBUG-off process: hashed names, long cache, gzip."""
     env = os.environ | {

@@ -44,12 +44,14 @@ def manage(*args, env):
     )
 
 
+@pytest.mark.slow
 def test_check_deploy_with_production_values_prints_no_warning():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
+@pytest.mark.slow
 def test_a_missing_secret_key_with_debug_off_stops_the_start_with_a_clear_message():
     result = manage("check", env={"DEBUG": "0", "ALLOWED_HOSTS": "kyodo.city.example.jp"})
     assert result.returncode != 0
