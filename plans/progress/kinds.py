@@ -37,13 +37,7 @@ class IndicatorKind:
 
     def previous_value(self, indicator, fiscal_year):
         """The latest value entered for an earlier year: (year, value), or (None, None)."""
-        earlier = (
-            IndicatorResult.objects.filter(
-                indicator=indicator, fiscal_year__lt=fiscal_year, value__isnull=False
-            )
-            .order_by("-fiscal_year")
-            .first()
-        )
+        earlier = indicator.results.before(fiscal_year).filter(value__isnull=False).last()
         return (earlier.fiscal_year, earlier.value) if earlier else (None, None)
 
     def warnings(self, indicator, fiscal_year, value):
