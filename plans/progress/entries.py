@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from plans.dates import format_date
 from plans.models import EntryStatus
 from plans.progress.kinds import KINDS
 
@@ -77,7 +78,7 @@ def deadline_message(plan_year, today=None):
     if deadline is None:
         return None
     today = today or timezone.localdate()
-    date_text = f"{deadline.year}年{deadline.month}月{deadline.day}日"
+    date_text = format_date(deadline)
     days = (deadline - today).days
     if days > 0:
         return f"入力期限は{date_text}です(締切まであと{days}日)。"
