@@ -14,7 +14,7 @@ class IndicatorKind:
     label = "成果指標"
     target_model = Indicator
     entry_model = IndicatorResult
-    target_field = "indicator"
+    target_field = IndicatorResult.target_field
     template_name = "progress/indicator_entry.html"
 
     def targets(self, plan):
@@ -81,7 +81,7 @@ class ProjectKind:
     label = "事業"
     target_model = Project
     entry_model = ProjectProgress
-    target_field = "project"
+    target_field = ProjectProgress.target_field
     template_name = "progress/project_entry.html"
 
     def targets(self, plan):
