@@ -196,6 +196,9 @@ class Indicator(models.Model):
 class IndicatorResult(YearlyEntry):
     """An indicator's actual value for one fiscal year, or the fact that it was not measured."""
 
+    target_field = "indicator"
+    plan_lookup = "indicator__policy__plan"
+
     indicator = models.ForeignKey(
         Indicator, verbose_name="成果指標", on_delete=models.CASCADE, related_name="results"
     )

@@ -257,8 +257,51 @@ class EntryStatus(models.TextChoices):
     APPROVED = "approved", "承認済"
 
 
+class YearlyEntryQuerySet(models.QuerySet):
+    """The reads that the dashboards, reports, exports, entry pages and reminders share.
+
+    An entry model names what an entry is of (`target_field`, e.g. "indicator") and the path to
+    its plan (`plan_lookup`), so each method is written once for every kind of entry.
+    """
+
+    def approved(self):
+        """Only approved entries: the values that count on committee pages, reports and exports."""
+        return self.filter(status=EntryStatus.APPROVED)
+
+    def in_plan(self, plan):
+        """The entries of one plan's indicators (or projects)."""
+        return self.filter(**{self.model.plan_lookup: plan})
+
+    def for_targets(self, targets):
+        """The entries of these indicators (or projects): a list or a queryset."""
+        return self.filter(**{f"{self.model.target_field}__in": targets})
+
+    def for_year(self, fiscal_year):
+        """The entries of one fiscal year."""
+        return self.filter(fiscal_year=fiscal_year)
+
+    def up_to(self, fiscal_year):
+        """The entries of `fiscal_year` and every earlier year, oldest first."""
+        return self.filter(fiscal_year__lte=fiscal_year).order_by("fiscal_year")
+
+    def before(self, fiscal_year):
+        """The entries of the years before `fiscal_year`, oldest first."""
+        return self.filter(fiscal_year__lt=fiscal_year).order_by("fiscal_year")
+
+    def of(self, target, fiscal_year):
+        """The one entry of an indicator (or project) for a fiscal year, or None."""
+        return self.filter(**{self.model.target_field: target}, fiscal_year=fiscal_year).first()
+
+
 class YearlyEntry(models.Model):
-    """What indicator results and project progress records share: a fiscal year and a review."""
+    """What indicator results and project progress records share: a fiscal year and a review.
+
+    A subclass names its target's foreign key (`target_field`) and the lookup from an entry to its
+    plan (`plan_lookup`); `YearlyEntryQuerySet` filters on them.
+    """
+
+    target_field = None
+    plan_lookup = None
 
     fiscal_year = fiscal_year_field("年度")
     status = models.CharField("状態", max_length=20, choices=EntryStatus, default=EntryStatus.DRAFT)
@@ -293,6 +336,7 @@ class YearlyEntry(models.Model):
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 
+    objects = YearlyEntryQuerySet.as_manager()
     history = HistoricalRecords(inherit=True)
 
     class Meta:

@@ -144,6 +144,9 @@ class Outlook(models.TextChoices):
 class ProjectProgress(YearlyEntry):
     """A project's progress record for one fiscal year."""
 
+    target_field = "project"
+    plan_lookup = "project__plan"
+
     Grade = ProgressGrade
     Outlook = Outlook
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from plans.dates import format_date
 from plans.models import EntryStatus
 from plans.progress.kinds import KINDS
 
@@ -60,9 +61,7 @@ def year_items(plan, fiscal_year, *, departments=None):
             targets = targets.filter(department__in=departments)
         entries = {
             getattr(entry, f"{kind.target_field}_id"): entry
-            for entry in kind.entry_model.objects.filter(
-                **{f"{kind.target_field}__in": targets, "fiscal_year": fiscal_year}
-            )
+            for entry in kind.entry_model.objects.for_targets(targets).for_year(fiscal_year)
         }
         items.extend(YearItem(kind, target, entries.get(target.pk)) for target in targets)
     return items
@@ -79,7 +78,7 @@ def deadline_message(plan_year, today=None):
     if deadline is None:
         return None
     today = today or timezone.localdate()
-    date_text = f"{deadline.year}年{deadline.month}月{deadline.day}日"
+    date_text = format_date(deadline)
     days = (deadline - today).days
     if days > 0:
         return f"入力期限は{date_text}です(締切まであと{days}日)。"

@@ -1,10 +1,11 @@
 """An entry's history as a person reads it: who changed what, when, from what to what."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from indicators.achievement import format_number
+from plans.dates import format_date, format_datetime
 from plans.people import display_name
 
 # Bookkeeping fields that change with every save and say nothing to a reader.
@@ -53,6 +54,10 @@ def _display(model, field_name, value):
         return "はい" if value else "いいえ"
     if isinstance(value, Decimal):
         return format_number(value, max(0, -value.normalize().as_tuple().exponent))
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return format_date(value)
     return str(value)
 
 

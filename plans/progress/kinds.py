@@ -14,7 +14,7 @@ class IndicatorKind:
     label = "成果指標"
     target_model = Indicator
     entry_model = IndicatorResult
-    target_field = "indicator"
+    target_field = IndicatorResult.target_field
     template_name = "progress/indicator_entry.html"
 
     def targets(self, plan):
@@ -37,13 +37,7 @@ class IndicatorKind:
 
     def previous_value(self, indicator, fiscal_year):
         """The latest value entered for an earlier year: (year, value), or (None, None)."""
-        earlier = (
-            IndicatorResult.objects.filter(
-                indicator=indicator, fiscal_year__lt=fiscal_year, value__isnull=False
-            )
-            .order_by("-fiscal_year")
-            .first()
-        )
+        earlier = indicator.results.before(fiscal_year).filter(value__isnull=False).last()
         return (earlier.fiscal_year, earlier.value) if earlier else (None, None)
 
     def warnings(self, indicator, fiscal_year, value):
@@ -87,7 +81,7 @@ class ProjectKind:
     label = "事業"
     target_model = Project
     entry_model = ProjectProgress
-    target_field = "project"
+    target_field = ProjectProgress.target_field
     template_name = "progress/project_entry.html"
 
     def targets(self, plan):

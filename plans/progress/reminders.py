@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
 
+from plans.dates import format_date
 from plans.fiscal_years import format_fiscal_year
 from plans.models import PlanYear
 from plans.people import display_name
@@ -28,8 +29,7 @@ def _mail_body(user, plan_year, items, today):
         "",
         f"{plan_year.plan.title} の{format_fiscal_year(plan_year.fiscal_year)}の入力について、"
         f"まだ提出されていない項目が{len(items)}件あります。",
-        f"入力期限: {deadline.year}年{deadline.month}月{deadline.day}日"
-        + (f"(あと{days}日)" if days else "(本日)"),
+        f"入力期限: {format_date(deadline)}" + (f"(あと{days}日)" if days else "(本日)"),
         "",
     ]
     for item in items:
@@ -72,7 +72,7 @@ def entry_reminders_send(*, today, days_ahead, dry_run=False):
             deadline = plan_year.entry_deadline
             subject = (
                 f"[協働推進計画] {format_fiscal_year(plan_year.fiscal_year)}の入力のお願い"
-                f"(締切 {deadline.month}月{deadline.day}日)"
+                f"(締切 {format_date(deadline, with_year=False)})"
             )
             messages.append(
                 EmailMessage(subject, _mail_body(user, plan_year, items, today), to=[user.email])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from indicators.achievement import Achievement, Grade, Rollup, count_grades, evaluate, rollup
 from indicators.models import Indicator, IndicatorResult
-from plans.models import BasicPolicy, EntryStatus, Measure, Plan
+from plans.models import BasicPolicy, Measure, Plan
 from projects.models import MeasureProject, ProjectProgress
 
 
@@ -97,24 +97,20 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True):
     With `approved_only` (committee pages, reports) only approved results and progress records
     count; without it every entered value does (a staff member's preview).
     """
-    counted = {"status": EntryStatus.APPROVED} if approved_only else {}
+    counted_results = IndicatorResult.objects.in_plan(plan).up_to(fiscal_year)
+    counted_progress = ProjectProgress.objects.in_plan(plan).for_year(fiscal_year)
+    if approved_only:
+        counted_results, counted_progress = counted_results.approved(), counted_progress.approved()
     policies = list(plan.policies.all())
     indicators = Indicator.objects.filter(policy__plan=plan).select_related("department")
     results = defaultdict(list)
-    for result in IndicatorResult.objects.filter(
-        indicator__policy__plan=plan, fiscal_year__lte=fiscal_year, **counted
-    ).order_by("fiscal_year"):
+    for result in counted_results:
         results[result.indicator_id].append(result)
     measures = Measure.objects.filter(policy__plan=plan)
     links = MeasureProject.objects.filter(measure__policy__plan=plan).select_related(
         "project__department"
     )
-    progress = {
-        record.project_id: record
-        for record in ProjectProgress.objects.filter(
-            project__plan=plan, fiscal_year=fiscal_year, **counted
-        )
-    }
+    progress = {record.project_id: record for record in counted_progress}
 
     indicators_by_policy = defaultdict(list)
     for indicator in indicators:

@@ -8,14 +8,12 @@ from django.shortcuts import get_object_or_404, render
 from indicators.achievement import expected_value, format_number
 from indicators.models import Indicator
 from plans.fiscal_years import format_fiscal_year
-from plans.models import EntryStatus, Measure, Plan
+from plans.models import Measure, Plan
 from plans.reports.charts import progress_chart
 from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
 from plans.reports.exports import open_data_csv, open_data_json, report_workbook
 from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
-
-APPROVED = {"status": EntryStatus.APPROVED}
 
 
 def _page_context(plan, year):
@@ -71,7 +69,7 @@ def indicator_page(request, code, year, pk):
     indicator = get_object_or_404(
         Indicator.objects.select_related("policy", "department"), pk=pk, policy__plan=plan
     )
-    results = list(indicator.results.filter(fiscal_year__lte=year, **APPROVED))
+    results = list(indicator.results.approved().up_to(year))
     achievement = indicator_achievement(indicator, plan, year, results)
     by_year = {result.fiscal_year: result for result in results}
     rows = [
@@ -132,11 +130,10 @@ def measure_page(request, code, year, pk):
     plan = get_plan_for_year(code, year)
     measure = get_object_or_404(Measure, pk=pk, policy__plan=plan)
     links = list(measure.project_links.select_related("project__department"))
+    records = ProjectProgress.objects.approved().for_year(year)
     progress = {
         record.project_id: record
-        for record in ProjectProgress.objects.filter(
-            project__in=[link.project for link in links], fiscal_year=year, **APPROVED
-        )
+        for record in records.for_targets([link.project for link in links])
     }
     rows = [(link, progress.get(link.project_id)) for link in links]
     return render(
@@ -155,9 +152,7 @@ def measure_page(request, code, year, pk):
 def project_page(request, code, year, pk):
     plan = get_plan_for_year(code, year)
     project = get_object_or_404(Project.objects.select_related("department"), pk=pk, plan=plan)
-    records = list(
-        project.progress_records.filter(fiscal_year__lte=year, **APPROVED).order_by("fiscal_year")
-    )
+    records = list(project.progress_records.approved().up_to(year))
     return render(
         request,
         "reports/project.html",

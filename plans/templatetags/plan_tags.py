@@ -2,6 +2,7 @@ from django import template
 
 from indicators.achievement import explain, format_number, format_percent
 from plans.access import department_ids, is_plan_admin
+from plans.dates import format_date, format_datetime
 from plans.fiscal_years import format_fiscal_year
 from plans.people import display_name
 
@@ -12,6 +13,23 @@ register = template.Library()
 def fiscal_year(year):
     """2021 -> '2021年度' (or '令和3年度(2021年度)' with FISCAL_YEAR_STYLE = 'era')."""
     return format_fiscal_year(year)
+
+
+@register.filter
+def japanese_date(value, form=""):
+    """A date as 2026年3月31日; with "short", 3月31日. Empty when there is none (so that
+    `default` applies), as with Django's `date` filter."""
+    if value in (None, ""):
+        return ""
+    return format_date(value, with_year=form != "short")
+
+
+@register.filter
+def japanese_datetime(value, form=""):
+    """A date-time as 2026年3月31日 14:05 in local time; with "short", 3月31日 14:05."""
+    if value in (None, ""):
+        return ""
+    return format_datetime(value, with_year=form != "short")
 
 
 @register.simple_tag

@@ -89,16 +89,10 @@ def _get_item(request, code, year, kind_slug, pk):
     return plan, kind, target
 
 
-def _entry_of(kind, target, year):
-    return kind.entry_model.objects.filter(
-        **{kind.target_field: target, "fiscal_year": year}
-    ).first()
-
-
 @login_required
 def entry_page(request, code, year, kind, pk):
     plan, kind, target = _get_item(request, code, year, kind, pk)
-    entry = _entry_of(kind, target, year)
+    entry = kind.entry_model.objects.of(target, year)
     form_class = kind.form_class()
     action = request.POST.get("action", "save")
     conflict = None
@@ -155,7 +149,7 @@ def entry_page(request, code, year, kind, pk):
 
 def _indicator_context(plan, year, indicator, entry, form):
     """Earlier years, and the progress and grade that the typed (or saved) value gives."""
-    results = list(indicator.results.filter(fiscal_year__lte=year).order_by("fiscal_year"))
+    results = list(indicator.results.up_to(year))
     others = [result for result in results if result.fiscal_year != year]
     current = entry
     typed = form.is_bound and form.is_valid()
@@ -181,7 +175,7 @@ def _indicator_context(plan, year, indicator, entry, form):
 @require_POST
 def withdraw(request, code, year, kind, pk):
     plan, kind, target = _get_item(request, code, year, kind, pk)
-    entry = _entry_of(kind, target, year)
+    entry = kind.entry_model.objects.of(target, year)
     if entry is None:
         raise Http404("この入力は見つかりません。")
     try:

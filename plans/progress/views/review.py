@@ -97,9 +97,7 @@ def _get_entry(request, code, year, kind_slug, pk):
     plan = get_plan_for_year(code, year)
     kind = KINDS[kind_slug]
     target = get_object_or_404(kind.targets(plan), pk=pk)
-    entry = kind.entry_model.objects.filter(
-        **{kind.target_field: target, "fiscal_year": year}
-    ).first()
+    entry = kind.entry_model.objects.of(target, year)
     if entry is None:
         raise Http404("この年度の入力はまだありません。")
     return plan, kind, target, entry
