@@ -1,11 +1,13 @@
 """Importing a year's results: they arrive as submitted, never approved; a locked year refuses."""
 
+import io
 import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from indicators.models import Indicator, IndicatorResult
@@ -229,3 +231,62 @@ def test_an_ambiguous_indicator_name_is_refused_not_guessed(okayama_plan, person
     )
     assert "同じ名前で複数あるため" in report.errors[0].messages[0]
     assert not IndicatorResult.objects.exists()
+
+
+# What the entry page refuses to submit, a spreadsheet must not submit either (issue 13).
+REFUSED_SUBMISSIONS = {
+    "not measured without a reason": (
+        ("若者(20歳代)の地域活動への参加割合", "", "はい", ""),
+        "測定しなかった理由",
+    ),
+    "implausible value without an analysis": (
+        ("SNSのフォロワー数", "16200", "", ""),  # 1,620 in 2024: a digit too many
+        "要因分析に理由",
+    ),
+}
+
+
+def csv_upload(kind, *rows):
+    spec = RESULT_KINDS[kind]
+    lines = [",".join(spec.columns), *(",".join(f'"{cell}"' for cell in row) for row in rows)]
+    return "\r\n".join(lines).encode("cp932")
+
+
+@pytest.mark.parametrize("case", REFUSED_SUBMISSIONS)
+def test_the_review_page_import_refuses_what_the_entry_page_refuses(
+    client, seed_results, personas, case
+):
+    row, message = REFUSED_SUBMISSIONS[case]
+    client.force_login(personas["admin"])
+    url = reverse("plans:results_import", args=[seed_results.code, 2025])
+    file = SimpleUploadedFile("results.csv", csv_upload("indicators", row))
+    preview = client.post(url, {"kind": "indicators", "file": file, "encoding": ""})
+    html = preview.content.decode()
+    assert "エラーが1行あります" in html and message in html
+    assert "この内容で取り込む" not in html
+    # A confirmation posted anyway (an old tab, a crafted request) is refused the same way.
+    confirm = client.post(
+        url,
+        {"confirm": "1", "token": preview.context["token"], "kind": "indicators",
+         "filename": "results.csv", "encoding": ""},
+    )  # fmt: skip
+    assert message in confirm.content.decode()
+    assert "何も取り込んでいません" in confirm.content.decode()
+    assert not IndicatorResult.objects.filter(fiscal_year=2025).exists()
+
+
+@pytest.mark.parametrize("case", REFUSED_SUBMISSIONS)
+def test_the_import_command_refuses_what_the_entry_page_refuses(
+    seed_results, personas, case, tmp_path
+):
+    row, message = REFUSED_SUBMISSIONS[case]
+    path = tmp_path / "results.csv"
+    path.write_bytes(csv_upload("indicators", row))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="何も取り込んでいません"):
+        call_command(
+            "import_results", str(path), plan=seed_results.code, year=2025, kind="indicators",
+            user=personas["admin"].username, stdout=out,
+        )  # fmt: skip
+    assert "2行目" in out.getvalue() and message in out.getvalue()
+    assert not IndicatorResult.objects.filter(fiscal_year=2025).exists()
