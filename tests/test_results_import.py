@@ -70,16 +70,16 @@ def test_bad_rows_are_explained_and_nothing_is_written(okayama_plan, personas):
         ("若者(20歳代)の地域活動への参加割合", "約20", "", ""),
         ("SNSのフォロワー数", "", "", "値は後日"),
         ("地域活動への市民の参加割合", "49", "", ""),
-        ("市民協働推進事業の目標達成率", "150%", "", ""),
+        ("市民協働推進事業の目標達成率", "150%", "", "全事業が目標を超えた"),
         ("ESD・市民協働推進センターの相談者数", "123456789012345678901", "", ""),
     )
     assert not report.written
     errors = {row.number: " ".join(row.messages) for row in report.errors}
     assert "成果指標「存在しない指標」はこの計画にありません" in errors[3]
     assert "数値として読み取れません" in errors[4]
-    assert "実績値がありません" in errors[5]
+    assert "実績値を入力するか「今年度は測定なし」を選んで" in errors[5]
     assert "2行目にもあります" in errors[6]
-    assert 7 not in errors  # 150% is allowed: this rate has no upper bound in the plan file
+    assert 7 not in errors  # 150% is allowed (with an analysis): this rate has no upper bound
     assert "18 桁以内" in errors[8]
     assert not IndicatorResult.objects.exists()
 
@@ -99,7 +99,7 @@ def test_approved_values_are_not_overwritten(okayama_plan, personas):
     report = run(
         okayama_plan, personas["admin"], "indicators", ("SNSのフォロワー数", "1600", "", "")
     )
-    assert "承認済みの値は取り込みで上書きできません" in report.errors[0].messages[0]
+    assert "承認済みのため変更できません" in report.errors[0].messages[0]
     assert IndicatorResult.objects.get().value == 1500
 
 
@@ -156,7 +156,8 @@ def test_export_fill_in_import_round_trips(okayama_plan, personas):
     exported = results_export(plan=okayama_plan, fiscal_year=2025, kind="indicators")
     assert len(exported) == 7
     assert exported.dict[5] == {"指標名": "SNSのフォロワー数", "実績値": "1600", "測定なし": "",
-                                "要因分析": "順調"}  # fmt: skip
+                                "要因分析": "順調", "版": 1}  # fmt: skip
+    assert exported.dict[0]["版"] == 0  # no entry yet: a file made before any
     spec = RESULT_KINDS["indicators"]
     filled = read_table(
         exported.export("xlsx"), "results.xlsx", columns=spec.columns, required=spec.required
