@@ -338,3 +338,15 @@ def test_every_door_keeps_the_rule(world, rule, door):
 
     assert (ADMIN_REFUSAL if door == "admin" else rule.message) in told
     assert snapshot(world) == world.arranged
+
+
+def test_the_admin_still_shows_an_entrys_old_versions(world):
+    approve_an_entry(world)
+    entry = world.entry()
+    old = entry.history.earliest()
+    url = reverse(
+        "admin:indicators_indicatorresult_simple_history", args=[entry.pk, old.history_id]
+    )
+    response = logged_in(world.admin).get(url)
+    assert response.status_code == 200
+    assert "1650" in response.content.decode() and 'name="_save"' not in response.content.decode()
