@@ -8,6 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from indicators.models import Indicator, IndicatorResult
@@ -291,3 +293,24 @@ def test_the_import_command_refuses_what_the_entry_page_refuses(
         )  # fmt: skip
     assert "2行目" in out.getvalue() and message in out.getvalue()
     assert not IndicatorResult.objects.filter(fiscal_year=2025).exists()
+
+
+def test_only_the_confirmed_import_locks_the_year_and_its_entries(okayama_plan, personas):
+    # PlanYear and the entries are read with select_for_update when writing, so that a lock or
+    # an approval at the same moment waits (PostgreSQL; SQLite lets one writer in at a time).
+    row = ("SNSのフォロワー数", "1600", "", "順調")
+    lockable = connection.features.has_select_for_update
+    for dry_run, locked in (
+        (True, set()),
+        (False, {"plans_planyear", "indicators_indicatorresult"}),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            assert not run(
+                okayama_plan, personas["admin"], "indicators", row, dry_run=dry_run
+            ).errors
+        tables = {
+            re.search(r'FROM "(\w+)"', query["sql"])[1]
+            for query in queries
+            if "FOR UPDATE" in query["sql"]
+        }
+        assert tables == (locked if lockable else set())
