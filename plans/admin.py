@@ -3,6 +3,7 @@ from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.models import Indicator
+from plans.admin_mixins import ReadOnlyEntryAdminMixin
 from plans.models import BasicPolicy, Department, Measure, Plan, PlanYear
 from projects.models import MeasureProject
 
@@ -107,16 +108,10 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanYear)
-class PlanYearAdmin(SimpleHistoryAdmin):
+class PlanYearAdmin(ReadOnlyEntryAdminMixin, SimpleHistoryAdmin):
     """Shown for reference: deadlines and locks are set on the review page, where they are
     recorded with who did it."""
 
     list_display = ["plan", "fiscal_year", "entry_deadline", "is_locked", "locked_at", "locked_by"]
     list_filter = ["plan", "is_locked"]
     list_select_related = ["plan", "locked_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

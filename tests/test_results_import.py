@@ -1,11 +1,15 @@
 """Importing a year's results: they arrive as submitted, never approved; a locked year refuses."""
 
+import io
 import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from indicators.models import Indicator, IndicatorResult
@@ -68,16 +72,16 @@ def test_bad_rows_are_explained_and_nothing_is_written(okayama_plan, personas):
         ("若者(20歳代)の地域活動への参加割合", "約20", "", ""),
         ("SNSのフォロワー数", "", "", "値は後日"),
         ("地域活動への市民の参加割合", "49", "", ""),
-        ("市民協働推進事業の目標達成率", "150%", "", ""),
+        ("市民協働推進事業の目標達成率", "150%", "", "全事業が目標を超えた"),
         ("ESD・市民協働推進センターの相談者数", "123456789012345678901", "", ""),
     )
     assert not report.written
     errors = {row.number: " ".join(row.messages) for row in report.errors}
     assert "成果指標「存在しない指標」はこの計画にありません" in errors[3]
     assert "数値として読み取れません" in errors[4]
-    assert "実績値がありません" in errors[5]
+    assert "実績値を入力するか「今年度は測定なし」を選んで" in errors[5]
     assert "2行目にもあります" in errors[6]
-    assert 7 not in errors  # 150% is allowed: this rate has no upper bound in the plan file
+    assert 7 not in errors  # 150% is allowed (with an analysis): this rate has no upper bound
     assert "18 桁以内" in errors[8]
     assert not IndicatorResult.objects.exists()
 
@@ -97,7 +101,7 @@ def test_approved_values_are_not_overwritten(okayama_plan, personas):
     report = run(
         okayama_plan, personas["admin"], "indicators", ("SNSのフォロワー数", "1600", "", "")
     )
-    assert "承認済みの値は取り込みで上書きできません" in report.errors[0].messages[0]
+    assert "承認済みのため変更できません" in report.errors[0].messages[0]
     assert IndicatorResult.objects.get().value == 1500
 
 
@@ -154,7 +158,8 @@ def test_export_fill_in_import_round_trips(okayama_plan, personas):
     exported = results_export(plan=okayama_plan, fiscal_year=2025, kind="indicators")
     assert len(exported) == 7
     assert exported.dict[5] == {"指標名": "SNSのフォロワー数", "実績値": "1600", "測定なし": "",
-                                "要因分析": "順調"}  # fmt: skip
+                                "要因分析": "順調", "版": 1}  # fmt: skip
+    assert exported.dict[0]["版"] == 0  # no entry yet: a file made before any
     spec = RESULT_KINDS["indicators"]
     filled = read_table(
         exported.export("xlsx"), "results.xlsx", columns=spec.columns, required=spec.required
@@ -229,3 +234,83 @@ def test_an_ambiguous_indicator_name_is_refused_not_guessed(okayama_plan, person
     )
     assert "同じ名前で複数あるため" in report.errors[0].messages[0]
     assert not IndicatorResult.objects.exists()
+
+
+# What the entry page refuses to submit, a spreadsheet must not submit either (issue 13).
+REFUSED_SUBMISSIONS = {
+    "not measured without a reason": (
+        ("若者(20歳代)の地域活動への参加割合", "", "はい", ""),
+        "測定しなかった理由",
+    ),
+    "implausible value without an analysis": (
+        ("SNSのフォロワー数", "16200", "", ""),  # 1,620 in 2024: a digit too many
+        "要因分析に理由",
+    ),
+}
+
+
+def csv_upload(kind, *rows):
+    spec = RESULT_KINDS[kind]
+    lines = [",".join(spec.columns), *(",".join(f'"{cell}"' for cell in row) for row in rows)]
+    return "\r\n".join(lines).encode("cp932")
+
+
+@pytest.mark.parametrize("case", REFUSED_SUBMISSIONS)
+def test_the_review_page_import_refuses_what_the_entry_page_refuses(
+    client, seed_results, personas, case
+):
+    row, message = REFUSED_SUBMISSIONS[case]
+    client.force_login(personas["admin"])
+    url = reverse("plans:results_import", args=[seed_results.code, 2025])
+    file = SimpleUploadedFile("results.csv", csv_upload("indicators", row))
+    preview = client.post(url, {"kind": "indicators", "file": file, "encoding": ""})
+    html = preview.content.decode()
+    assert "エラーが1行あります" in html and message in html
+    assert "この内容で取り込む" not in html
+    # A confirmation posted anyway (an old tab, a crafted request) is refused the same way.
+    confirm = client.post(
+        url,
+        {"confirm": "1", "token": preview.context["token"], "kind": "indicators",
+         "filename": "results.csv", "encoding": ""},
+    )  # fmt: skip
+    assert message in confirm.content.decode()
+    assert "何も取り込んでいません" in confirm.content.decode()
+    assert not IndicatorResult.objects.filter(fiscal_year=2025).exists()
+
+
+@pytest.mark.parametrize("case", REFUSED_SUBMISSIONS)
+def test_the_import_command_refuses_what_the_entry_page_refuses(
+    seed_results, personas, case, tmp_path
+):
+    row, message = REFUSED_SUBMISSIONS[case]
+    path = tmp_path / "results.csv"
+    path.write_bytes(csv_upload("indicators", row))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="何も取り込んでいません"):
+        call_command(
+            "import_results", str(path), plan=seed_results.code, year=2025, kind="indicators",
+            user=personas["admin"].username, stdout=out,
+        )  # fmt: skip
+    assert "2行目" in out.getvalue() and message in out.getvalue()
+    assert not IndicatorResult.objects.filter(fiscal_year=2025).exists()
+
+
+def test_only_the_confirmed_import_locks_the_year_and_its_entries(okayama_plan, personas):
+    # PlanYear and the entries are read with select_for_update when writing, so that a lock or
+    # an approval at the same moment waits (PostgreSQL; SQLite lets one writer in at a time).
+    row = ("SNSのフォロワー数", "1600", "", "順調")
+    lockable = connection.features.has_select_for_update
+    for dry_run, locked in (
+        (True, set()),
+        (False, {"plans_planyear", "indicators_indicatorresult"}),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            assert not run(
+                okayama_plan, personas["admin"], "indicators", row, dry_run=dry_run
+            ).errors
+        tables = {
+            re.search(r'FROM "(\w+)"', query["sql"])[1]
+            for query in queries
+            if "FOR UPDATE" in query["sql"]
+        }
+        assert tables == (locked if lockable else set())

@@ -1,28 +1,39 @@
 """Importing a fiscal year's results from a spreadsheet: indicator values or project progress.
 
-Imported entries enter the workflow as submitted (提出済), never as approved: the plan office
-still reviews them. A locked year refuses the whole file; an approved entry is not overwritten
-(it must be returned first). One bad row means nothing is written.
+Each row is a submission (提出) made through the workflow's `entries_submit`, under the rules of
+the entry page: what it would refuse to submit (a 測定なし without a reason, an implausible value
+without an analysis, an approved value, a locked year, a stale version) is refused here too,
+row by row in the preview and again, under lock, when the import is confirmed. Imported entries
+are submitted, never approved: the plan office still reviews them. One bad row means nothing
+is written.
+
+The fill-in file carries each entry's version (版) as it was exported: a row whose entry has been
+saved since is refused, as a form opened on an older version is. A row without a version
+replaces whatever is stored, if the rules allow.
 """
 
+import unicodedata
 from dataclasses import dataclass
 
 import tablib
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
 
 from plans.access import require_plan_admin
-from plans.audit import audit
 from plans.fiscal_years import format_fiscal_year
-from plans.models import EntryStatus
 from plans.numbers import format_input
 from plans.progress.kinds import INDICATORS, PROJECTS
-from plans.progress.workflow import WorkflowError, plan_year_get
+from plans.progress.workflow import (
+    ConcurrentEditError,
+    Submission,
+    WorkflowError,
+    entries_submit,
+    saved_by,
+)
 from plans.spreadsheets import BLANK, ERROR, ImportReport, RowReport
 from projects.models import ProjectProgress
 
-INDICATOR_COLUMNS = ["指標名", "実績値", "測定なし", "要因分析"]
+VERSION_COLUMN = "版"
+INDICATOR_COLUMNS = ["指標名", "実績値", "測定なし", "要因分析", VERSION_COLUMN]
 PROJECT_COLUMNS = [
     "事業コード",
     "事業名",
@@ -32,6 +43,7 @@ PROJECT_COLUMNS = [
     "今後の方向性",
     "予算額",
     "決算額",
+    VERSION_COLUMN,
 ]
 YES = {"はい", "○", "〇", "1", "true", "yes", "y", "測定なし"}
 GRADES = {choice.value: choice.value for choice in ProjectProgress.Grade} | {
@@ -49,7 +61,7 @@ class ResultKind:
 
     @property
     def data_columns(self):
-        return [c for c in self.columns if c not in (self.key_column, "事業コード")]
+        return [c for c in self.columns if c not in (self.key_column, "事業コード", VERSION_COLUMN)]
 
 
 RESULT_KINDS = {
@@ -68,8 +80,6 @@ def _indicator_values(indicator, row):
         errors.extend(error.messages)
     if not_measured and value is not None:
         errors.append("「測定なし」の行は実績値を空欄にしてください。")
-    if not errors and value is None and not not_measured:
-        errors.append("実績値がありません(測定しなかった年度は「測定なし」に「はい」)。")
     return {"value": value, "not_measured": not_measured, "analysis": row["要因分析"]}, errors
 
 
@@ -113,97 +123,106 @@ def _targets(result_kind, plan):
     return by_name, by_code
 
 
+def _version(row):
+    """The version of the entry the row was exported from; None when the row does not say."""
+    text = unicodedata.normalize("NFKC", row[VERSION_COLUMN]).strip()
+    if not text:
+        return None, []
+    if not text.isascii() or not text.isdigit():
+        return None, [
+            f"{VERSION_COLUMN}「{row[VERSION_COLUMN]}」は書き出したときの数字のままにしてください"
+            "(空欄にすると、今の入力を置き換えます)。"
+        ]
+    return int(text), []
+
+
+def _refusal_message(refusal):
+    if isinstance(refusal, ConcurrentEditError) and refusal.current is not None:
+        # The entry page's words speak of a form; here the state was the exported file's.
+        return (
+            f"このファイルを書き出した後に、{saved_by(refusal.current)}この入力を保存しています。"
+            "記入用ファイルを書き出し直して記入するか、今の入力を置き換えてよければ"
+            f"この行の「{VERSION_COLUMN}」を空欄にしてください。"
+        )
+    return str(refusal)
+
+
 def results_import(*, plan, fiscal_year, kind, table, user, dry_run):
     """Check (and unless `dry_run`, write) one year's results of one kind from `table`."""
     require_plan_admin(user)
     result_kind = RESULT_KINDS[kind]
-    entry_kind = result_kind.kind
     if fiscal_year not in plan.fiscal_years:
         raise WorkflowError(f"{format_fiscal_year(fiscal_year)}はこの計画の期間ではありません。")
-    if plan_year_get(plan, fiscal_year).is_locked:
-        raise WorkflowError(
-            f"{format_fiscal_year(fiscal_year)}は確定(ロック)されているため取り込めません。"
-        )
-    by_name, by_code = _targets(result_kind, plan)
-    existing = {
-        getattr(entry, f"{entry_kind.target_field}_id"): entry
-        for entry in entry_kind.entry_model.objects.filter(
-            **{f"{entry_kind.target_field}__in": list(by_name.values()), "fiscal_year": fiscal_year}
-        )
-    }
-    rows, planned, seen = [], [], {}
-    for number, row in zip(table.row_numbers, table.dataset.dict, strict=True):
-        name = row[result_kind.key_column]
-        code = row.get("事業コード", "")
-        if not any(row[column] for column in result_kind.data_columns):
-            # A row left blank in a filled-in export: nothing to import for that item yet.
-            rows.append(RowReport(number, name, BLANK))
-            continue
-        target = by_code.get(code) if code else None
-        target = target or by_name.get(name)
-        errors = []
-        if target is None and name in by_name:
-            # Indicator names are unique within a policy only; guessing would be worse.
-            errors.append(
-                f"{entry_kind.label}「{name}」はこの計画に同じ名前で複数あるため、どれか決められません。"
-                "画面から入力してください。"
-            )
-            rows.append(RowReport(number, name, ERROR, tuple(errors)))
-            continue
-        if target is None:
-            errors.append(f"{entry_kind.label}「{code or name}」はこの計画にありません。")
-            rows.append(RowReport(number, name, ERROR, tuple(errors)))
-            continue
-        if target.pk in seen:
-            errors.append(f"同じ{entry_kind.label}がファイルの{seen[target.pk]}行目にもあります。")
-        seen.setdefault(target.pk, number)
-        read = _indicator_values if kind == "indicators" else _project_values
-        values, value_errors = read(target, row)
-        errors += value_errors
-        entry = existing.get(target.pk)
-        if entry is not None and entry.status == EntryStatus.APPROVED:
-            errors.append("承認済みの値は取り込みで上書きできません。先に差し戻してください。")
-        if errors:
-            rows.append(RowReport(number, name, ERROR, tuple(errors)))
-            continue
-        changed = (
-            entry is None
-            or any(getattr(entry, field) != value for field, value in values.items())
-            or entry.status != EntryStatus.SUBMITTED
-        )
-        action = "新規" if entry is None else ("変更" if changed else "変更なし")
-        rows.append(RowReport(number, name, action))
-        if changed:
-            planned.append((target, entry, values))
-    report = ImportReport(rows=rows, unknown_columns=table.unknown_columns)
-    if dry_run or report.errors:
-        return report
-    with transaction.atomic():
-        now = timezone.now()
-        for target, entry, values in planned:
-            entry = entry or entry_kind.entry_model(
-                **{entry_kind.target_field: target, "fiscal_year": fiscal_year}
-            )
-            for field, value in values.items():
-                setattr(entry, field, value)
-            entry.status = EntryStatus.SUBMITTED
-            entry.submitted_at = now
-            entry.entered_by = user
-            entry.version += 1
-            entry.full_clean(validate_unique=False)
-            entry._history_user = user
-            entry.save()
-        audit(
-            "results.import",
-            user=user,
+    targets, seen = _targets(result_kind, plan), {}
+    # Each row is decided while reading it (blank, or an error), or becomes a Submission.
+    readings = [
+        (number, row[result_kind.key_column], _row_read(result_kind, targets, seen, number, row))
+        for number, row in zip(table.row_numbers, table.dataset.dict, strict=True)
+    ]
+    submissions = [reading for _, _, reading in readings if isinstance(reading, Submission)]
+    # A row that cannot be read makes the whole file a preview: the others are still judged.
+    unreadable = any(getattr(reading, "action", None) == ERROR for _, _, reading in readings)
+    outcomes = iter(
+        entries_submit(
+            kind=result_kind.kind,
             plan=plan,
             fiscal_year=fiscal_year,
-            kind=kind,
-            rows=len(rows),
-            written=len(planned),
+            user=user,
+            submissions=submissions,
+            dry_run=dry_run or unreadable,
+            action="results.import",
+            rows=len(readings),
         )
-    report.written = True
+    )
+    report = ImportReport(
+        rows=[
+            _submitted_row(number, name, next(outcomes))
+            if isinstance(reading, Submission)
+            else reading
+            for number, name, reading in readings
+        ],
+        unknown_columns=table.unknown_columns,
+    )
+    report.written = not (dry_run or report.errors)
     return report
+
+
+def _row_read(result_kind, targets, seen, number, row):
+    """The row's Submission, or its RowReport when it is blank or cannot be read."""
+    entry_kind, (by_name, by_code) = result_kind.kind, targets
+    name = row[result_kind.key_column]
+    code = row.get("事業コード", "")
+    if not any(row[column] for column in result_kind.data_columns):
+        # A row left blank in a filled-in export: nothing to import for that item yet.
+        return RowReport(number, name, BLANK)
+    target = (by_code.get(code) if code else None) or by_name.get(name)
+    if target is None and name in by_name:
+        # Indicator names are unique within a policy only; guessing would be worse.
+        return RowReport(number, name, ERROR, (
+            f"{entry_kind.label}「{name}」はこの計画に同じ名前で複数あるため、どれか決められません。"
+            "画面から入力してください。",
+        ))  # fmt: skip
+    if target is None:
+        message = f"{entry_kind.label}「{code or name}」はこの計画にありません。"
+        return RowReport(number, name, ERROR, (message,))
+    errors = []
+    if target.pk in seen:
+        errors.append(f"同じ{entry_kind.label}がファイルの{seen[target.pk]}行目にもあります。")
+    seen.setdefault(target.pk, number)
+    read = _indicator_values if entry_kind is INDICATORS else _project_values
+    values, value_errors = read(target, row)
+    version, version_errors = _version(row)
+    errors += value_errors + version_errors
+    if errors:
+        return RowReport(number, name, ERROR, tuple(errors))
+    return Submission(target=target, values=values, version=version)
+
+
+def _submitted_row(number, name, outcome):
+    if outcome.refusal:
+        return RowReport(number, name, ERROR, (_refusal_message(outcome.refusal),))
+    action = "新規" if outcome.created else ("変更" if outcome.changed else "変更なし")
+    return RowReport(number, name, action)
 
 
 def results_export(*, plan, fiscal_year, kind):
@@ -228,6 +247,7 @@ def results_export(*, plan, fiscal_year, kind):
                     format_input(entry.value) if entry else "",
                     "はい" if entry and entry.not_measured else "",
                     entry.analysis if entry else "",
+                    entry.version if entry else 0,
                 ]
             )
         else:
@@ -241,6 +261,7 @@ def results_export(*, plan, fiscal_year, kind):
                     entry.get_outlook_display() if entry and entry.outlook else "",
                     format_input(entry.budget_amount) if entry else "",
                     format_input(entry.settlement_amount) if entry else "",
+                    entry.version if entry else 0,
                 ]
             )
     return dataset

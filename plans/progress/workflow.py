@@ -3,8 +3,13 @@
 Each function validates, saves and records history (django-simple-history, with the acting user)
 in one transaction. An entry moves draft -> submitted -> approved, or is returned with a reason
 and becomes a draft again when its department edits it. Nothing in a locked year changes.
+
+Every change of an entry's values, whatever the door (the entry page, the results import and
+its preview), is judged by `entry_refusal` and written by `entry_save` or `entries_submit`.
 """
 
+import copy
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -32,13 +37,18 @@ class ConcurrentEditError(WorkflowError):
         if current is None:
             message = "この入力は削除されたか、まだ保存されていません。画面を開き直してください。"
         else:
-            who = display_name(current.entered_by) if current.entered_by else "他の人"
-            when = timezone.localtime(current.updated_at).strftime("%Y年%m月%d日 %H:%M")
             message = (
-                f"{who}さんが {when} にこの入力を保存したため、あなたの変更は保存していません。"
+                f"{saved_by(current)}この入力を保存したため、あなたの変更は保存していません。"
                 "下の「現在の内容」と変更履歴を確認してから、もう一度入力してください。"
             )
         super().__init__(message)
+
+
+def saved_by(entry):
+    """Who last saved `entry` and when, as the start of a sentence: "山田さんが 2025年…に"."""
+    who = display_name(entry.entered_by) if entry.entered_by else "他の人"
+    when = timezone.localtime(entry.updated_at).strftime("%Y年%m月%d日 %H:%M")
+    return f"{who}さんが {when} に"
 
 
 def plan_year_get(plan, fiscal_year):
@@ -60,21 +70,32 @@ def deadline_passed(plan_year, today=None):
     return plan_year.entry_deadline is not None and today > plan_year.entry_deadline
 
 
-def entry_closed_reason(plan_year, user, entry=None, today=None):
-    """Why the user may not change this entry now, or None when they may."""
+def entry_closed_reason(plan_year, user, entry=None, today=None, *, resubmit=False):
+    """Why the user may not change this entry now, or None when they may.
+
+    With `resubmit`, a submitted entry may be replaced by a new submission: the plan office
+    importing a department's file is the reviewer the submission waits for.
+    """
+    office = is_plan_admin(user)
     if plan_year.is_locked:
         return (
             f"{format_fiscal_year(plan_year.fiscal_year)}は確定(ロック)されているため変更できません。"
-            "変更が必要な場合は協働推進課に再開を依頼してください。"
+            + (
+                "変更が必要な場合は、先に「確定を解除して再開する」で年度を再開してください。"
+                if office
+                else "変更が必要な場合は協働推進課に再開を依頼してください。"
+            )
         )
-    if entry is not None and entry.status == EntryStatus.SUBMITTED:
+    if entry is not None and entry.status == EntryStatus.SUBMITTED and not resubmit:
         return "提出済みのため変更できません。修正する場合は「提出を取り下げる」を押してください。"
     if entry is not None and entry.status == EntryStatus.APPROVED:
-        return (
-            "承認済みのため変更できません。修正が必要な場合は協働推進課に差戻しを依頼してください。"
+        return "承認済みのため変更できません。" + (
+            "修正が必要な場合は、先に差し戻してください。"
+            if office
+            else "修正が必要な場合は協働推進課に差戻しを依頼してください。"
         )
     returned = entry is not None and entry.status == EntryStatus.RETURNED
-    if deadline_passed(plan_year, today) and not is_plan_admin(user) and not returned:
+    if deadline_passed(plan_year, today) and not office and not returned:
         deadline = plan_year.entry_deadline
         return (
             f"入力期限({deadline.year}年{deadline.month}月{deadline.day}日)を過ぎたため、"
@@ -84,14 +105,72 @@ def entry_closed_reason(plan_year, user, entry=None, today=None):
 
 
 def _check_version(entry, version):
-    if (entry.version if entry else 0) != version:
+    if _version_of(entry) != version:
         raise ConcurrentEditError(entry)
+
+
+def _version_of(entry):
+    return entry.version if entry else 0
+
+
+def entry_refusal(*, kind, plan_year, user, current, entry, version, submit, resubmit=False):
+    """Why `user` may not turn `current` (the stored entry, None when there is none) into
+    `entry` (the same with the new values, unsaved), or None when they may.
+
+    The rules every door shares, in the order they decide: who enters the item; the version the
+    change was made from (ConcurrentEditError); the year's lock, the deadline and the entry's
+    status (approved values are protected); and for a submission, what it needs. A new rule
+    goes here, so that the entry page, the results import and its preview all apply it.
+    """
+    if not can_enter(user, kind.target_of(entry)):
+        return WorkflowError("この項目を入力する権限がありません。")
+    if _version_of(current) != version:
+        return ConcurrentEditError(current)
+    if reason := entry_closed_reason(plan_year, user, current, resubmit=resubmit):
+        return WorkflowError(reason)
+    if submit and (problems := kind.submission_problems(entry)):
+        return WorkflowError(" ".join(problems))
+    return None
+
+
+def _entries_of(kind, targets, fiscal_year, *, for_update):
+    """The stored entries of `targets` for the year, by target id; locked with `for_update`."""
+    entries = kind.entry_model.objects.filter(
+        **{f"{kind.target_field}__in": targets, "fiscal_year": fiscal_year}
+    )
+    if for_update:
+        entries = entries.select_for_update()
+    return {getattr(entry, f"{kind.target_field}_id"): entry for entry in entries}
+
+
+def _entry_with(kind, target, fiscal_year, current, values):
+    """`current` (a new entry when None) with `values`, as a copy: `current` stays as stored."""
+    entry = (
+        copy.copy(current)
+        if current is not None
+        else kind.entry_model(**{kind.target_field: target, "fiscal_year": fiscal_year})
+    )
+    for name, value in values.items():
+        setattr(entry, name, value)
+    return entry
+
+
+def _mark_entered(entry, user, submit):
+    entry.status = EntryStatus.SUBMITTED if submit else EntryStatus.DRAFT
+    if submit:
+        entry.submitted_at = timezone.now()
+    entry.entered_by = user
+    entry.version += 1
+
+
+def _save_with_history(entry, user):
+    entry._history_user = user
+    entry.save()
 
 
 def _record(entry, user, action):
     """Save with history (the acting user) and log the action once it has committed."""
-    entry._history_user = user
-    entry.save()
+    _save_with_history(entry, user)
     fields = {"status": entry.status, "version": entry.version} if hasattr(entry, "status") else {}
     audit(action, user=user, plan=entry.plan, fiscal_year=entry.fiscal_year, obj=entry, **fields)
 
@@ -103,27 +182,16 @@ def entry_save(*, kind, target, fiscal_year, user, values, version, submit=False
     `version` is the version the person's form was opened on: if anyone saved since, nothing
     is saved and ConcurrentEditError tells who and when.
     """
-    plan = kind.plan_of(target)
-    if not can_enter(user, target):
-        raise WorkflowError("この項目を入力する権限がありません。")
-    plan_year = _plan_year_for_update(plan, fiscal_year)
-    entry = (
-        kind.entry_model.objects.select_for_update()
-        .filter(**{kind.target_field: target, "fiscal_year": fiscal_year})
-        .first()
-    )
-    _check_version(entry, version)
-    if reason := entry_closed_reason(plan_year, user, entry):
-        raise WorkflowError(reason)
-    if entry is None:
-        entry = kind.entry_model(**{kind.target_field: target, "fiscal_year": fiscal_year})
-    for name, value in values.items():
-        setattr(entry, name, value)
-    entry.status = EntryStatus.DRAFT
-    entry.entered_by = user
-    entry.version += 1
-    if submit:
-        _submit(kind, entry)
+    plan_year = _plan_year_for_update(kind.plan_of(target), fiscal_year)
+    current = _entries_of(kind, [target], fiscal_year, for_update=True).get(target.pk)
+    entry = _entry_with(kind, target, fiscal_year, current, values)
+    refusal = entry_refusal(
+        kind=kind, plan_year=plan_year, user=user, current=current, entry=entry,
+        version=version, submit=submit,
+    )  # fmt: skip
+    if refusal:
+        raise refusal
+    _mark_entered(entry, user, submit)
     entry.full_clean(validate_unique=False)
     try:
         with transaction.atomic():
@@ -138,12 +206,87 @@ def entry_save(*, kind, target, fiscal_year, user, values, version, submit=False
     return entry
 
 
-def _submit(kind, entry):
-    problems = kind.submission_problems(entry)
-    if problems:
-        raise WorkflowError(" ".join(problems))
-    entry.status = EntryStatus.SUBMITTED
-    entry.submitted_at = timezone.now()
+@dataclass(frozen=True)
+class Submission:
+    """One entry of a batch: its item, the new values, and the version of the entry they were
+    made from (None when unknown: whatever is stored is replaced, if the rules allow)."""
+
+    target: object
+    values: dict
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    created: bool  # the item had no entry for the year
+    changed: bool  # something is (or, in a dry run, would be) written
+    refusal: WorkflowError | None = None
+
+
+@transaction.atomic
+def entries_submit(*, kind, plan, fiscal_year, user, submissions, dry_run, action, **audit_fields):
+    """Submit one year's entries of several items at once, all or none (the results import).
+
+    Each submission is judged by `entry_refusal` as the entry page's 提出 is, except that a
+    submitted entry may be replaced (see entry_closed_reason). A dry run (the preview) reads
+    without locks and writes nothing. Otherwise the year and the entries are locked and
+    re-read, so that what changed since the preview (an approval, a lock, another save) is
+    judged again: one refusal and nothing is written. A closed year raises WorkflowError for the
+    whole batch. Each written entry's history names `user`; one audit line, `action`, tells
+    the batch. Returns one SubmissionOutcome per submission, in order.
+    """
+    if dry_run:
+        plan_year = plan_year_get(plan, fiscal_year)
+    else:
+        plan_year = _plan_year_for_update(plan, fiscal_year)
+    if reason := entry_closed_reason(plan_year, user):
+        raise WorkflowError(reason)
+    stored = _entries_of(kind, [s.target for s in submissions], fiscal_year, for_update=not dry_run)
+    checked = [_submission_checked(kind, plan_year, user, s, stored) for s in submissions]
+    outcomes = [outcome for _, outcome in checked]
+    if dry_run or any(outcome.refusal for outcome in outcomes):
+        return outcomes
+    written = [entry for entry, outcome in checked if outcome.changed]
+    try:
+        for entry in written:
+            _save_with_history(entry, user)
+    except IntegrityError as error:
+        # Someone created one of these entries since they were read: nothing is written.
+        raise WorkflowError(
+            "取り込みの間にほかの人が同じ項目を保存したため、何も取り込んでいません。"
+            "もう一度確認してから取り込んでください。"
+        ) from error
+    audit(
+        action, user=user, plan=plan, fiscal_year=fiscal_year, kind=kind.slug,
+        written=len(written), **audit_fields,
+    )  # fmt: skip
+    return outcomes
+
+
+def _submission_checked(kind, plan_year, user, submission, stored):
+    """The entry as it would be written, and the outcome of judging it."""
+    current = stored.get(submission.target.pk)
+    entry = _entry_with(kind, submission.target, plan_year.fiscal_year, current, submission.values)
+    changed = (
+        current is None
+        or current.status != EntryStatus.SUBMITTED
+        or any(getattr(current, name) != value for name, value in submission.values.items())
+    )
+    made_from = submission.version
+    if made_from is None or not changed:
+        # Unknown, or nothing to write: a submission that writes nothing overwrites nothing.
+        made_from = _version_of(current)
+    refusal = entry_refusal(
+        kind=kind, plan_year=plan_year, user=user, current=current, entry=entry,
+        version=made_from, submit=True, resubmit=True,
+    )  # fmt: skip
+    if refusal is None and changed:
+        _mark_entered(entry, user, submit=True)
+        try:
+            entry.full_clean(validate_unique=False)
+        except ValidationError as error:
+            refusal = WorkflowError(" ".join(error.messages))
+    return entry, SubmissionOutcome(created=current is None, changed=changed, refusal=refusal)
 
 
 def _entry_to_change(entry, user, version):
