@@ -1,22 +1,17 @@
-"""Uploaded spreadsheets waiting between an import's preview and its confirmation, and
-spreadsheet downloads.
+"""Uploaded spreadsheets waiting between an import's preview and its confirmation
+(the flow is plans.imports).
 
 A file waits in the database (so any of several app servers can confirm it) under a random
 token that only the preview page knows, and is deleted once imported.
 """
 
-import csv
-import io
 import secrets
 from datetime import timedelta
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils import timezone
 
 from plans.models import PendingUpload
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 # A preview nobody confirmed leaves its file behind; such files go after a day.
 UPLOAD_LIFETIME = timedelta(days=1)
@@ -43,21 +38,3 @@ def stored_upload(token):
 def discard_upload(token):
     """Forget a kept upload once it has been imported."""
     PendingUpload.objects.filter(token=str(token or "")[:64]).delete()
-
-
-def xlsx_response(dataset, filename):
-    response = HttpResponse(dataset.export("xlsx"), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
-
-
-def errors_csv_response(report, filename="import-errors.csv"):
-    """An import's row errors as a CSV (UTF-8 with BOM, for Excel) to hand back to a department."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["行", "名称", "エラーの内容"])
-    for row in report.errors:
-        writer.writerow([row.number, row.name, " ".join(row.messages)])
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response

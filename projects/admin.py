@@ -73,7 +73,7 @@ class ProjectAdmin(SimpleHistoryAdmin):
         return [
             path("import/", guarded(import_view, can_import), name="projects_project_import"),
             path(
-                "import/<str:token>/errors.csv",
+                "import/errors.csv",
                 guarded(errors_view, can_import),
                 name="projects_project_import_errors",
             ),

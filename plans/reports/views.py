@@ -2,11 +2,11 @@
 pages, the annual report (print and .xlsx) and the open data. Only approved values count."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from indicators.achievement import expected_value, format_number
 from indicators.models import Indicator
+from plans.downloads import download_response
 from plans.fiscal_years import format_fiscal_year
 from plans.models import Measure, Plan
 from plans.reports.charts import progress_chart
@@ -182,19 +182,11 @@ def report_page(request, code, year):
     )
 
 
-def _download(content, content_type, filename):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
-
-
 @login_required
 def report_xlsx(request, code, year):
     plan = get_plan_for_year(code, year)
-    return _download(
-        report_workbook(plan_evaluation(plan, year)),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"{plan.code}-{year}-report.xlsx",
+    return download_response(
+        report_workbook(plan_evaluation(plan, year)), filename=f"{plan.code}-{year}-report.xlsx"
     )
 
 
@@ -203,5 +195,9 @@ def open_data(request, code, extension):
     plan = get_object_or_404(Plan, code=code)
     evaluation = plan_evaluation(plan, plan.last_fiscal_year)
     if extension == "csv":
-        return _download(open_data_csv(evaluation), "text/csv; charset=utf-8", f"{plan.code}.csv")
-    return HttpResponse(open_data_json(evaluation), content_type="application/json; charset=utf-8")
+        return download_response(
+            open_data_csv(evaluation), filename=f"{plan.code}.csv", public=True
+        )
+    return download_response(
+        open_data_json(evaluation), filename=f"{plan.code}.json", inline=True, public=True
+    )
