@@ -85,17 +85,17 @@ def admin_values(setup, model):
 
 
 def fill(pieces, values):
-    """The route with its parameters filled in: a path that a browser would ask for."""
+    """The route with its parameters filled in (1 where `values` has none): a real path."""
     path = ""
     positional = iter(values["positional"])
     for piece in pieces:
         text = str(piece.pattern)
         if isinstance(piece.pattern, RegexPattern):
             text = text.removeprefix("^").removesuffix("$")
-            text = re.sub(r"\(\?P<(\w+)>[^()]*\)", lambda m: str(values[m[1]]), text)
+            text = re.sub(r"\(\?P<(\w+)>[^()]*\)", lambda m: str(values.get(m[1], 1)), text)
             text = re.sub(r"\([^()]*\)", lambda m: str(next(positional)), text)
         else:
-            text = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m[1]]), text)
+            text = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values.get(m[1], 1)), text)
         path += text
     return "/" + path
 
