@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.html import format_html
 
 from plans.forms import VersionedEntryForm
 from plans.numbers import format_input
@@ -28,8 +29,10 @@ class IndicatorResultForm(VersionedEntryForm):
     def __init__(self, *args, target, **kwargs):
         self.indicator = indicator = target
         super().__init__(*args, **kwargs)
-        unit = indicator.unit or "なし"
-        self.fields["value"].help_text = f"単位: {unit}。{self.fields['value'].help_text}"
+        # crispy-forms prints help texts unescaped (|safe): the unit is typed in the admin.
+        self.fields["value"].help_text = format_html(
+            "単位: {}。{}", indicator.unit or "なし", self.fields["value"].help_text
+        )
         self.fields["value"].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
 
     @classmethod

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Sees every answer but whitenoise's static files: nothing private is kept by a cache.
+    "okayama_kyodo.middleware.PrivateResponsesNotStoredMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -124,6 +126,8 @@ LANGUAGE_CODE = "ja"
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
+# The portal's corrections to Django's Japanese messages (locale/ja/LC_MESSAGES/django.po).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -185,14 +189,19 @@ CONTENT_SECURITY_POLICY = {
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_HOURS", "10")) * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Login protection (django-axes): five failed logins lock the account, and five from one
-# address lock that address, for 30 minutes. A successful login clears the address's count, so
-# an office behind one NAT address is not locked out by colleagues' typos.
+# Login protection (django-axes): five failed logins lock the account, from wherever they come,
+# and fifty from one address lock that address, for 30 minutes. A successful login forgets that
+# account's own failures only (okayama_kyodo/login_lockout.py says why), so colleagues behind one
+# NAT address who mistype and then get it right never add up to the address's limit.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_HANDLER = "okayama_kyodo.login_lockout.LoginLockoutHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(
+    os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", str(10 * AXES_FAILURE_LIMIT))
+)
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
