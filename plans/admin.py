@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count
-from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.models import Indicator
+from plans.admin_mixins import ReadOnlyHistoryAdmin
 from plans.models import BasicPolicy, Department, Measure, Plan, PlanYear
 from projects.models import MeasureProject
 
@@ -107,7 +107,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanYear)
-class PlanYearAdmin(SimpleHistoryAdmin):
+class PlanYearAdmin(ReadOnlyHistoryAdmin):
     """Shown for reference: deadlines and locks are set on the review page, where they are
     recorded with who did it."""
 
