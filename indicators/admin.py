@@ -1,9 +1,8 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.achievement import format_number
 from indicators.models import Indicator, IndicatorResult
-from plans.admin_mixins import ReadOnlyEntryAdminMixin
+from plans.admin_mixins import ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin
 
 
 class IndicatorResultInline(ReadOnlyEntryAdminMixin, admin.TabularInline):
@@ -13,7 +12,7 @@ class IndicatorResultInline(ReadOnlyEntryAdminMixin, admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "name",
         "policy_number",
@@ -56,7 +55,7 @@ def _value_with_unit(value, indicator):
 
 
 @admin.register(IndicatorResult)
-class IndicatorResultAdmin(ReadOnlyEntryAdminMixin, SimpleHistoryAdmin):
+class IndicatorResultAdmin(ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["indicator", "fiscal_year", "value", "not_measured", "status", "updated_at"]
     list_filter = ["fiscal_year", "status", "indicator__policy__plan", "indicator__department"]
     list_select_related = ["indicator"]

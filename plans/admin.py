@@ -1,15 +1,21 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db.models import Count
-from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.models import Indicator
-from plans.admin_mixins import ReadOnlyEntryAdminMixin
+from plans.admin_mixins import ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin
+from plans.admin_users import AccountAdmin, RoleGroupAdmin
 from plans.models import BasicPolicy, Department, Measure, Plan, PlanYear
 from projects.models import MeasureProject
 
 admin.site.site_header = "協働推進計画 進捗管理ポータル 管理画面"
 admin.site.site_title = "協働推進計画 進捗管理ポータル"
 admin.site.index_title = "計画と進捗の管理"
+
+admin.site.unregister([get_user_model(), Group])
+admin.site.register(get_user_model(), AccountAdmin)
+admin.site.register(Group, RoleGroupAdmin)
 
 
 class BasicPolicyInline(admin.StackedInline):
@@ -108,7 +114,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanYear)
-class PlanYearAdmin(ReadOnlyEntryAdminMixin, SimpleHistoryAdmin):
+class PlanYearAdmin(ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin):
     """Shown for reference: deadlines and locks are set on the review page, where they are
     recorded with who did it."""
 

@@ -1,4 +1,5 @@
 from django.core.exceptions import PermissionDenied
+from simple_history.admin import SimpleHistoryAdmin
 
 
 class ReadOnlyEntryAdminMixin:
@@ -18,11 +19,38 @@ class ReadOnlyEntryAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return False
 
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """The change history, listed and each past version shown, but never reverted to.
+
+    django-simple-history's "revert" form saves an old version straight through the model, past
+    the workflow's version check, the year lock and the audit line, whatever the model admin's
+    own change permission says. Every admin with history uses this class instead.
+    """
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def has_change_history_permission(self, request, obj=None):
+        return False
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # django-simple-history's page for an old version saves what is posted to it ("revert")
-        # whenever history may be viewed; without the change permission it only hides the button.
-        if request.method == "POST":
+        if request.method not in ("GET", "HEAD"):
             raise PermissionDenied(
                 "管理画面では変更できません。値は入力画面、確定や期限は確認・承認の画面で変更してください。"
             )
+        # Read by get_readonly_fields: the page shows the version's values, with no input.
+        request.showing_past_version = True
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not getattr(request, "showing_past_version", False):
+            return readonly
+        opts = self.model._meta
+        fields = [
+            field.name
+            for field in [*opts.fields, *opts.many_to_many]
+            if field.editable and not field.primary_key
+        ]
+        return fields + [name for name in readonly if name not in fields]

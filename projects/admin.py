@@ -2,9 +2,8 @@ from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.urls import path
-from simple_history.admin import SimpleHistoryAdmin
 
-from plans.admin_mixins import ReadOnlyEntryAdminMixin
+from plans.admin_mixins import ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin
 from plans.models import Plan
 from projects.admin_import import errors_view, export_view, import_view, template_view
 from projects.models import MeasureProject, Project, ProjectProgress
@@ -39,7 +38,7 @@ class ProjectChangeList(ChangeList):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "code", "measure_codes", "department", "plan"]
     list_filter = ["plan", "measures__policy", "department"]
     list_select_related = ["plan", "department"]
@@ -100,7 +99,7 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProjectProgress)
-class ProjectProgressAdmin(ReadOnlyEntryAdminMixin, SimpleHistoryAdmin):
+class ProjectProgressAdmin(ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["project", "fiscal_year", "grade", "outlook", "status", "updated_at"]
     list_filter = ["fiscal_year", "status", "grade", "outlook", "project__department"]
     list_select_related = ["project"]
