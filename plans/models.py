@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 from itertools import groupby
 
@@ -77,6 +78,15 @@ class Plan(models.Model):
         decimal_places=2,
         default=Decimal("0.60"),
         help_text="進捗率が「期待される進捗」のこの倍以上ならC(やや遅れ)、未満ならD(遅れ)です。",
+    )
+
+    allow_self_approval = models.BooleanField(
+        "入力者自身による承認を認める",
+        default=False,
+        help_text=(
+            "通常は、値を入力(取込み)した人とは別の計画管理者が承認します。担当者が1人の事務局で"
+            "自己承認を認める場合に選びます。自己承認は変更履歴と監査ログに記録されます。"
+        ),
     )
 
     objects = PlanQuerySet.as_manager()
@@ -420,6 +430,21 @@ class PlanYear(models.Model):
             raise ValidationError(
                 {"fiscal_year": f"年度は計画期間({self.plan.period_label})の中で選んでください。"}
             )
+        if self.entry_deadline and self.fiscal_year and self.plan_id:
+            # A year's values are entered once it has begun, and at the latest for the plan's
+            # final summary, in the year after its last one.
+            earliest = date(self.fiscal_year, 4, 1)
+            latest = date(self.plan.last_fiscal_year + 2, 3, 31)
+            if not earliest <= self.entry_deadline <= latest:
+                raise ValidationError(
+                    {
+                        "entry_deadline": (
+                            f"{format_fiscal_year(self.fiscal_year)}の入力期限は、"
+                            f"{earliest.year}年4月1日から{latest.year}年3月31日までの日付に"
+                            "してください。"
+                        )
+                    }
+                )
 
 
 class PendingUpload(models.Model):

@@ -7,6 +7,7 @@ back into an input field.
 
 import re
 import unicodedata
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -121,3 +122,26 @@ def format_input(value: Decimal | None) -> str:
         return "0"
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+DATE_INPUT = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+
+
+def parse_date_input(text):
+    """A date as a date field sends it (2026-05-31) or an office types it (２０２６/5/31);
+    None for an empty field. Anything else (a week like 2026-W01, a NUL, a date that does not
+    exist) is a ValueError whose message says, in Japanese, what to type."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if not text:
+        return None
+    example = "例: 2026-05-31"
+    match = DATE_INPUT.fullmatch(text)
+    if match is None:
+        shown = text.replace("\x00", "")[:20]
+        raise ValueError(
+            f"「{shown}」は日付として読み取れません。年-月-日の形で入力してください({example})。"
+        )
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        raise ValueError(f"「{text}」という日付はありません({example})。") from None

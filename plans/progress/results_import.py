@@ -233,9 +233,7 @@ def results_export(*, plan, fiscal_year, kind):
     targets = list(entry_kind.targets(plan))
     entries = {
         getattr(entry, f"{entry_kind.target_field}_id"): entry
-        for entry in entry_kind.entry_model.objects.filter(
-            **{f"{entry_kind.target_field}__in": targets, "fiscal_year": fiscal_year}
-        )
+        for entry in entry_kind.entry_model.objects.for_targets(targets).for_year(fiscal_year)
     }
     dataset = tablib.Dataset(headers=spec.columns)
     for target in targets:

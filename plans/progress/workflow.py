@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from plans.access import can_enter, is_plan_admin, require_plan_admin
 from plans.audit import audit
+from plans.dates import format_date, format_datetime
 from plans.fiscal_years import format_fiscal_year
 from plans.models import EntryStatus, PlanYear
 from plans.people import display_name
@@ -47,7 +48,7 @@ class ConcurrentEditError(WorkflowError):
 def saved_by(entry):
     """Who last saved `entry` and when, as the start of a sentence: "山田さんが 2025年…に"."""
     who = display_name(entry.entered_by) if entry.entered_by else "他の人"
-    when = timezone.localtime(entry.updated_at).strftime("%Y年%m月%d日 %H:%M")
+    when = format_datetime(entry.updated_at)
     return f"{who}さんが {when} に"
 
 
@@ -94,14 +95,50 @@ def entry_closed_reason(plan_year, user, entry=None, today=None, *, resubmit=Fal
             if office
             else "修正が必要な場合は協働推進課に差戻しを依頼してください。"
         )
-    returned = entry is not None and entry.status == EntryStatus.RETURNED
-    if deadline_passed(plan_year, today) and not office and not returned:
+    if deadline_passed(plan_year, today) and not office and not reopened(entry):
         deadline = plan_year.entry_deadline
         return (
-            f"入力期限({deadline.year}年{deadline.month}月{deadline.day}日)を過ぎたため、"
+            f"入力期限({format_date(deadline)})を過ぎたため、"
             "入力は締め切られました。入力が必要な場合は協働推進課に連絡してください。"
         )
     return None
+
+
+def reopened(entry):
+    """Whether the plan office sent the entry back and it has not been approved since: it stays
+    open to its department after the deadline until it is submitted again (a draft saved on the
+    way keeps it open)."""
+    return (
+        entry is not None
+        and entry.status in EDITABLE
+        and (entry.status == EntryStatus.RETURNED or bool(entry.return_reason))
+    )
+
+
+def withdraw_refusal(plan_year, user, entry):
+    """Why the user may not withdraw this submission now, or None when they may."""
+    if entry is None or entry.status != EntryStatus.SUBMITTED:
+        return "提出済みの入力だけを取り下げられます。"
+    if plan_year.is_locked:
+        return entry_closed_reason(plan_year, user, entry)
+    if deadline_passed(plan_year) and not is_plan_admin(user) and not entry.return_reason:
+        # After the deadline a draft is closed to its department: withdrawing would strand it.
+        return (
+            "入力期限を過ぎているため、提出を取り下げると再提出できなくなります。"
+            "修正が必要な場合は協働推進課に差戻しを依頼してください。"
+        )
+    return None
+
+
+def self_approval_refusal(user, entry):
+    """Why the user may not approve an entry they entered themselves (four eyes), or None."""
+    if entry is None or entry.entered_by_id != user.pk or entry.plan.allow_self_approval:
+        return None
+    return (
+        "自分で入力(または取込み)した値は承認できません。ほかの計画管理者が承認してください。"
+        "(少人数の事務局で自己承認を認める場合は、計画の設定「入力者自身による承認を認める」を"
+        "使います。)"
+    )
 
 
 def _check_version(entry, version):
@@ -135,9 +172,7 @@ def entry_refusal(*, kind, plan_year, user, current, entry, version, submit, res
 
 def _entries_of(kind, targets, fiscal_year, *, for_update):
     """The stored entries of `targets` for the year, by target id; locked with `for_update`."""
-    entries = kind.entry_model.objects.filter(
-        **{f"{kind.target_field}__in": targets, "fiscal_year": fiscal_year}
-    )
+    entries = kind.entry_model.objects.for_targets(targets).for_year(fiscal_year)
     if for_update:
         entries = entries.select_for_update()
     return {getattr(entry, f"{kind.target_field}_id"): entry for entry in entries}
@@ -168,11 +203,19 @@ def _save_with_history(entry, user):
     entry.save()
 
 
-def _record(entry, user, action):
+def _record(entry, user, action, **details):
     """Save with history (the acting user) and log the action once it has committed."""
     _save_with_history(entry, user)
     fields = {"status": entry.status, "version": entry.version} if hasattr(entry, "status") else {}
-    audit(action, user=user, plan=entry.plan, fiscal_year=entry.fiscal_year, obj=entry, **fields)
+    audit(
+        action,
+        user=user,
+        plan=entry.plan,
+        fiscal_year=entry.fiscal_year,
+        obj=entry,
+        **fields,
+        **details,
+    )
 
 
 @transaction.atomic
@@ -198,11 +241,7 @@ def entry_save(*, kind, target, fiscal_year, user, values, version, submit=False
             _record(entry, user, "entry.submit" if submit else "entry.save")
     except IntegrityError as error:
         # Two people created the first entry for the same year at the same moment.
-        raise ConcurrentEditError(
-            kind.entry_model.objects.filter(
-                **{kind.target_field: target, "fiscal_year": fiscal_year}
-            ).first()
-        ) from error
+        raise ConcurrentEditError(kind.entry_model.objects.of(target, fiscal_year)) from error
     return entry
 
 
@@ -306,8 +345,8 @@ def entry_withdraw(*, kind, entry, user, version):
     if not can_enter(user, kind.target_of(entry)):
         raise WorkflowError("この項目を操作する権限がありません。")
     entry = _entry_to_change(entry, user, version)
-    if entry.status != EntryStatus.SUBMITTED:
-        raise WorkflowError("提出済みの入力だけを取り下げられます。")
+    if reason := withdraw_refusal(plan_year_get(entry.plan, entry.fiscal_year), user, entry):
+        raise WorkflowError(reason)
     entry.status = EntryStatus.DRAFT
     entry.version += 1
     _record(entry, user, "entry.withdraw")
@@ -323,18 +362,25 @@ def entry_approve(*, entry, user, version):
         raise WorkflowError(
             f"「{entry.get_status_display()}」の入力は承認できません。提出済みの入力だけを承認できます。"
         )
+    if reason := self_approval_refusal(user, entry):
+        raise WorkflowError(reason)
+    self_approval = entry.entered_by_id == user.pk
+    if self_approval:
+        # Allowed by the plan's setting; the history and the audit line say so.
+        entry._change_reason = "入力者自身が承認(自己承認)"
     entry.status = EntryStatus.APPROVED
     entry.approved_by = user
     entry.approved_at = timezone.now()
     entry.return_reason = ""
     entry.version += 1
-    _record(entry, user, "entry.approve")
+    _record(entry, user, "entry.approve", self_approval=self_approval)
     return entry
 
 
 @transaction.atomic
 def entry_return(*, entry, user, version, reason):
-    """The plan office sends a submitted (or approved) entry back, saying why."""
+    """The plan office sends an entry back, saying why: a submitted or approved one to be
+    corrected, or a draft to reopen it to its department after the deadline."""
     require_plan_admin(user)
     reason = (reason or "").strip()
     if not reason:
@@ -345,11 +391,8 @@ def entry_return(*, entry, user, version, reason):
             "差し戻す理由に使えない文字(NUL)が含まれています。理由を入力し直してください。"
         )
     entry = _entry_to_change(entry, user, version)
-    if entry.status not in (EntryStatus.SUBMITTED, EntryStatus.APPROVED):
-        raise WorkflowError(
-            f"「{entry.get_status_display()}」の入力は差し戻せません。"
-            "提出済みか承認済みの入力だけを差し戻せます。"
-        )
+    if entry.status == EntryStatus.RETURNED:
+        raise WorkflowError("この入力はすでに差し戻されています。")
     entry.status = EntryStatus.RETURNED
     entry.return_reason = reason
     entry.approved_by = None
@@ -393,6 +436,11 @@ def plan_year_set_deadline(*, plan, fiscal_year, user, deadline: date | None):
     """Set (or clear) the date until which departments can enter the year's values."""
     require_plan_admin(user)
     plan_year = _plan_year_for_update(plan, fiscal_year)
+    if plan_year.is_locked:
+        raise WorkflowError(
+            f"{format_fiscal_year(fiscal_year)}は確定(ロック)されているため、入力期限は変更できません。"
+            "変更する場合は先に年度を再開してください。"
+        )
     plan_year.entry_deadline = deadline
     try:
         plan_year.full_clean(validate_unique=False)

@@ -22,6 +22,8 @@ from plans.progress.workflow import (
     entry_save,
     entry_withdraw,
     plan_year_get,
+    self_approval_refusal,
+    withdraw_refusal,
 )
 from plans.reports.evaluation import indicator_achievement
 from plans.views.common import get_plan_for_year, redirect_to_default_year
@@ -138,6 +140,8 @@ def entry_page(request, code, year, kind, pk):
         "conflict": conflict,
         "plan_year": plan_year,
         "closed_reason": entry_closed_reason(plan_year, request.user, entry),
+        "can_withdraw": withdraw_refusal(plan_year, request.user, entry) is None,
+        "self_approval_refused": self_approval_refusal(request.user, entry),
         "deadline_message": deadline_message(plan_year),
         "is_admin": is_plan_admin(request.user),
         "history": history_rows(entry) if entry else [],

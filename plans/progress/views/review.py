@@ -1,7 +1,5 @@
 """The plan office reviews the year: completeness, approval, return, deadline and lock."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_POST
 from plans.access import require_plan_admin
 from plans.fiscal_years import format_fiscal_year
 from plans.models import Department
+from plans.numbers import parse_date_input
 from plans.progress.entries import (
     STATUS_LABELS,
     STATUS_ORDER,
@@ -177,11 +176,11 @@ def reopen(request, code, year):
 def deadline(request, code, year):
     require_plan_admin(request.user)
     plan = get_plan_for_year(code, year)
-    text = request.POST.get("entry_deadline", "").strip()
+    text = request.POST.get("entry_deadline", "")
     try:
-        value = date.fromisoformat(text) if text else None
-    except ValueError:
-        messages.error(request, f"「{text}」は日付として読み取れません。例: 2026-05-31")
+        value = parse_date_input(text)
+    except ValueError as error:
+        messages.error(request, str(error))
         return redirect("plans:review", code=code, year=year)
     try:
         plan_year_set_deadline(plan=plan, fiscal_year=year, user=request.user, deadline=value)
