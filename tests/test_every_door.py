@@ -84,11 +84,12 @@ def snapshot(world):
 
 
 def save(world, value, submit=False):
+    # The department enters; the plan office reviews (four eyes: it never approves its own).
     return entry_save(
         kind=INDICATORS,
         target=world.indicator,
         fiscal_year=YEAR,
-        user=world.admin,
+        user=world.staff,
         values={"value": world.indicator.parse_value(value), "not_measured": False,
                 "analysis": "順調に増えた"},
         version=world.current_version(),

@@ -88,6 +88,11 @@ def entry_closed_reason(plan_year, user, entry=None, today=None, *, resubmit=Fal
             )
         )
     if entry is not None and entry.status == EntryStatus.SUBMITTED and not resubmit:
+        if deadline_passed(plan_year, today) and not office and not entry.return_reason:
+            return (
+                "提出済みのため変更できません。入力期限を過ぎているため取り下げもできません。"
+                "修正が必要な場合は協働推進課に差戻しを依頼してください。"
+            )
         return "提出済みのため変更できません。修正する場合は「提出を取り下げる」を押してください。"
     if entry is not None and entry.status == EntryStatus.APPROVED:
         return "承認済みのため変更できません。" + (
