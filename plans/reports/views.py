@@ -1,7 +1,10 @@
 """What committee members read: the plan's achievement for a year, indicator, measure and project
 pages, the annual report (print and .xlsx) and the open data. Only approved values count."""
 
+import re
+
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from indicators.achievement import expected_value, format_number
@@ -40,10 +43,18 @@ def _has_demo(evaluation):
     )
 
 
+PLAN_CODE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+
+
 @login_required
 def dashboard_default(request):
     code = request.GET.get("plan")
-    plan = Plan.objects.filter(code=code).first() if code else None
+    plan = None
+    if code:
+        # Only a plan code is looked up (PostgreSQL refuses a NUL in a query).
+        plan = Plan.objects.filter(code=code).first() if PLAN_CODE.fullmatch(code) else None
+        if plan is None:
+            raise Http404("指定された計画はありません。計画の一覧から選んでください。")
     return redirect_to_default_year("plans:overview", plan)
 
 
