@@ -1,11 +1,13 @@
 """Demo accounts: for trying the portal locally, never on a production server."""
 
+import csv
 import io
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
+from django.urls import reverse
 
 from indicators.models import Indicator, IndicatorResult
 from plans.models import Department, EntryStatus
@@ -117,3 +119,37 @@ def test_adds_approved_demo_results_before_the_year_being_entered(settings, okay
         for item in p.indicators
     }
     assert len(grades) >= 3  # the demo shows several grades, not one colour
+
+
+def test_open_data_marks_every_demo_value(settings, okayama_plan, client):
+    """Made-up values must never pass for results where open data is harvested (issue 14, #11)."""
+    settings.DEBUG = True
+    create_demo_accounts()
+    demo_rows = IndicatorResult.objects.filter(is_demo=True, value__isnull=False).count()
+    assert demo_rows
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(reverse("plans:open_csv", args=[okayama_plan.code])).content.decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+    assert rows and all(row["デモ用データ"] == "はい" for row in rows)
+    assert len(rows) >= demo_rows
+
+    data = client.get(reverse("plans:open_json", args=[okayama_plan.code])).json()
+    results = [result for item in data["indicators"] for result in item["results"]]
+    assert data["contains_demo_data"] is True
+    assert results and all(result["demo"] is True for result in results)
+
+
+def test_open_data_without_demo_values_says_so(seed_results, client):
+    data = client.get(reverse("plans:open_json", args=[seed_results.code])).json()
+    assert data["contains_demo_data"] is False
+    assert all(not result["demo"] for item in data["indicators"] for result in item["results"])
+    csv_text = client.get(reverse("plans:open_csv", args=[seed_results.code])).content
+    rows = list(csv.DictReader(io.StringIO(csv_text.decode("utf-8-sig"))))
+    assert rows and all(row["デモ用データ"] == "" for row in rows)

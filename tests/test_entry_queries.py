@@ -196,7 +196,9 @@ def test_open_data_publishes_only_approved_values(entries, client):
     assert len(rows) == 1 and ",2022,47.1," in rows[0]
     data = json.loads(client.get(reverse("plans:open_json", args=[entries.code])).content)
     results = {item["name"]: item["results"] for item in data["indicators"]}
-    assert results[PARTICIPATION] == [{"fiscal_year": 2022, "value": "47.1", "not_measured": False}]
+    assert results[PARTICIPATION] == [
+        {"fiscal_year": 2022, "value": "47.1", "not_measured": False, "demo": False}
+    ]
     assert results[YOUTH] == []
 
 

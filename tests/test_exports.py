@@ -125,7 +125,7 @@ def test_open_data_csv_reads_back_in_excel_encoding(evaluation, seed_results):
     first = rows[0]
     assert list(first) == [
         "計画コード", "計画名", "基本方針番号", "指標名", "単位", "集計方法", "基準値", "基準年度",
-        "目標値", "目標年度", "年度", "実績値", "測定なし",
+        "目標値", "目標年度", "年度", "実績値", "測定なし", "デモ用データ",
     ]  # fmt: skip
     assert (first["指標名"], first["年度"], first["実績値"], first["基準値"]) == (
         "地域活動への市民の参加割合", "2021", "46", "45.3",

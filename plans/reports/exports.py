@@ -227,6 +227,8 @@ OPEN_DATA_COLUMNS = [
     "年度",
     "実績値",
     "測定なし",
+    # はい: a made-up value of the demo command (manage.py create_demo_accounts), never a result.
+    "デモ用データ",
 ]
 
 
@@ -258,6 +260,7 @@ def open_data_rows(evaluation):
                                 result.fiscal_year,
                                 result.value,
                                 "はい" if result.not_measured else "",
+                                "はい" if result.is_demo else "",
                             ],
                             strict=True,
                         )
@@ -293,6 +296,12 @@ def open_data_json(evaluation):
             "last_fiscal_year": plan.last_fiscal_year,
             "baseline_fiscal_year": plan.baseline_fiscal_year,
         },
+        "contains_demo_data": any(
+            result.is_demo
+            for policy in evaluation.policies
+            for item in policy.indicators
+            for result in item.results
+        ),
         "indicators": [
             {
                 "name": item.indicator.name,
@@ -309,6 +318,7 @@ def open_data_json(evaluation):
                         "fiscal_year": result.fiscal_year,
                         "value": _plain(result.value),
                         "not_measured": result.not_measured,
+                        "demo": result.is_demo,
                     }
                     for result in item.results
                     if result.value is not None or result.not_measured
