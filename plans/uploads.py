@@ -5,7 +5,6 @@ A file waits in the database (so any of several app servers can confirm it) unde
 token that only the preview page knows, and is deleted once imported.
 """
 
-import csv
 import io
 import secrets
 from datetime import timedelta
@@ -14,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 
 from plans.models import PendingUpload
+from plans.spreadsheet_cells import CsvWriter, dataset_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -46,7 +46,7 @@ def discard_upload(token):
 
 
 def xlsx_response(dataset, filename):
-    response = HttpResponse(dataset.export("xlsx"), content_type=XLSX)
+    response = HttpResponse(dataset_xlsx(dataset), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
     return response
 
@@ -54,7 +54,7 @@ def xlsx_response(dataset, filename):
 def errors_csv_response(report, filename="import-errors.csv"):
     """An import's row errors as a CSV (UTF-8 with BOM, for Excel) to hand back to a department."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = CsvWriter(buffer, lineterminator="\r\n")
     writer.writerow(["行", "名称", "エラーの内容"])
     for row in report.errors:
         writer.writerow([row.number, row.name, " ".join(row.messages)])
