@@ -21,7 +21,6 @@ file is imported again. Every writer of .xlsx and CSV goes through this module:
 
 import csv
 import re
-import unicodedata
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -77,9 +76,9 @@ def append_row(sheet, values):
 
 
 def _display_width(value):
-    text = str(value)
-    longest = max(text.splitlines() or [""], key=len)
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in longest)
+    """About how many columns wide `value` shows: Japanese characters take two."""
+    longest = max(str(value).splitlines() or [""], key=len)
+    return len(longest) if longest.isascii() else 2 * len(longest)
 
 
 def dataset_xlsx(dataset):

@@ -14,11 +14,11 @@ memory and time stay small whatever the file claims. For an .xlsx:
 - the sizes its zip declares are checked before anything is unpacked (Python's zipfile never
   unpacks more than a member declares), and the parts read whole (the list of parts, the
   workbook, its relationships, the styles) by their number of XML elements;
-- the sheet's XML is read element by element with openpyxl's own cell parser, and never
-  more than MAX_XML_ELEMENTS elements of it and of the shared strings together. openpyxl's
-  read-only sheet is not used: it trusts <dimension> (padding every row to it, and dropping
-  rows beyond a stale one) and says nothing of hidden rows or of formulas saved without
-  their result;
+- the sheet's XML and the shared strings are parsed with a parser target that keeps only
+  the row being read (no element tree), never more than MAX_XML_ELEMENTS elements of them
+  together, each cell decoded as openpyxl decodes it. openpyxl's read-only sheet is not
+  used: it trusts <dimension> (padding every row to it, and dropping rows beyond a stale
+  one) and says nothing of hidden rows or of formulas saved without their result;
 - a row hidden (by a filter or by hand) that holds data, and a formula saved without its
   result (a file written by a program, never opened in Excel), are refused with the row:
   the person would import what they do not see, or an empty cell where a value was meant.
@@ -110,9 +110,9 @@ def _trimmed(cells):
 
 
 def _too_many_columns(number, column):
+    letter = f"{get_column_letter(column)}列" if column <= EXCEL_MAX_COLUMNS else ""
     return SpreadsheetError(
-        f"{number}行目の{get_column_letter(min(column, EXCEL_MAX_COLUMNS))}列"
-        f"({column:,}列目)に値があります。表は{MAX_COLUMNS}列"
+        f"{number}行目の{letter}({column:,}列目)に値があります。表は{MAX_COLUMNS}列"
         f"({get_column_letter(MAX_COLUMNS)}列)までにしてください。"
         "表の右側にあるメモなどを削除してから保存し直してください。"
     )
@@ -176,7 +176,8 @@ class _CsvLines:
         if self.record_chars > MAX_RECORD_CHARS:
             raise SpreadsheetError(
                 f"{self.record}行目が長すぎます({MAX_RECORD_CHARS:,}文字を超えています)。"
-                f"表は{MAX_COLUMNS}列までにしてください。"
+                f'表は{MAX_COLUMNS}列までにしてください。閉じていない引用符(")があると、'
+                "そこから先が一つのセルとして読まれます。"
             )
         return match.group()
 
@@ -435,9 +436,9 @@ class _SheetRows:
         return None
 
 
-def _first_sheet(data, budget):
-    """openpyxl's reader for `data` (workbook, styles, shared strings) and the part of its
-    first worksheet."""
+def _open_workbook(data, budget):
+    """openpyxl's reader for `data`, with the workbook, its styles and shared strings read,
+    and the parts of its worksheets in their order."""
     reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
     archive = reader.archive
     unpacked = sum(info.file_size for info in archive.infolist())
@@ -459,19 +460,23 @@ def _first_sheet(data, budget):
         reader.shared_strings = target.strings
     reader.read_workbook()
     apply_stylesheet(archive, reader.wb)
-    for _, relation in reader.parser.find_sheets():
-        if relation.target in reader.valid_files and "chartsheet" not in relation.Type:
-            return reader, relation.target
-    raise SpreadsheetError("Excel ファイルにシートがありません。")
+    worksheets = [
+        relation.target
+        for _, relation in reader.parser.find_sheets()
+        if relation.target in reader.valid_files and "chartsheet" not in relation.Type
+    ]
+    return reader, worksheets
 
 
 def _xlsx_rows(data):
     """(row number, cell texts) per non-empty row of the first worksheet, streamed."""
     budget = _Budget()
     try:
-        reader, sheet_part = _first_sheet(data, budget)
+        reader, worksheets = _open_workbook(data, budget)
+        if not worksheets:
+            raise SpreadsheetError("Excel ファイルにシートがありません。")
         rows = _SheetRows(budget, reader.shared_strings, reader.wb)
-        for _ in _parse(reader.archive, sheet_part, rows):
+        for _ in _parse(reader.archive, worksheets[0], rows):
             yield from rows.rows
             rows.rows.clear()
             if rows.finished:

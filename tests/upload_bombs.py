@@ -202,7 +202,37 @@ def endless_record_csv(lines=3_000):
     return ("事業名\r\n" + '"' + line * lines + '"\r\n').encode()
 
 
+def project_list(rows=50_000):
+    """Not a bomb: the largest project list the portal takes, as Excel saves it (shared
+    strings, every row's code, name and summary different), to compare with the bombs."""
+    summary = "地域の特徴をいかし、区民が主体となって企画・運営する事業を支援します。"
+    strings = [*COLUMNS, "1-1、2-3", "市民協働企画課"]
+
+    def row(number):
+        first = len(strings)
+        strings.extend([f"P-{number:05}", f"区づくり推進事業{number}", f"{summary}({number})"])
+        cells = [first, first + 1, first + 2, 5, 6]
+        return (
+            f'<row r="{number}">'
+            + "".join(
+                f'<c r="{chr(ord("A") + index)}{number}" t="s"><v>{value}</v></c>'
+                for index, value in enumerate(cells)
+            )
+            + "</row>"
+        ).encode()
+
+    header = (
+        '<row r="1">'
+        + "".join(f'<c r="{chr(ord("A") + i)}1" t="s"><v>{i}</v></c>' for i in range(5))
+        + "</row>"
+    ).encode()
+    sheet = [header, *(row(number) for number in range(2, rows + 2))]
+    shared = [f"<si><t>{text}</t></si>".encode() for text in strings]
+    return xlsx(sheet, shared_strings=shared)
+
+
 BOMBS = {
+    "project-list-50000.xlsx": project_list,
     "declared-dimension.xlsx": declared_dimension_bomb,
     "stale-dimension.xlsx": stale_dimension,
     "two-million-rows.xlsx": two_million_rows,
