@@ -63,6 +63,8 @@ def admin_client(client, personas):
 def hostile_plan(seed_results):
     """The seed plan with hostile text where a person can type: names, analyses, progress."""
     plan = seed_results
+    plan.title = LINK
+    plan.save()
     indicator = Indicator.objects.get(policy__plan=plan, name="SNSのフォロワー数")
     indicator.name = LINK
     indicator.save()
@@ -89,6 +91,10 @@ def test_the_report_workbook_holds_text_never_formulas(admin_client, hostile_pla
     response = admin_client.get(reverse("plans:report_xlsx", args=[hostile_plan.code, 2024]))
     assert response.status_code == 200
     assert_text_cells_only(response.content, [LINK, ANALYSIS, "+1件増", "@SUM(1+1)"])
+    sheet = load_workbook(io.BytesIO(response.content))["成果指標"]
+    assert sheet["A1"].value == f"{LINK} 2024年度 進捗状況報告書"
+    # In a page header "&" starts a code (&A is the sheet name): the title's own is doubled.
+    assert sheet.oddHeader.center.text == f"{LINK.replace('&', '&&')} 2024年度"
 
 
 def test_open_data_csv_neutralises_text_and_keeps_negative_numbers(client, hostile_plan):
@@ -96,6 +102,7 @@ def test_open_data_csv_neutralises_text_and_keeps_negative_numbers(client, hosti
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert_no_formula_in_csv(row.values() for row in rows)
     assert "'" + LINK in {row["指標名"] for row in rows}
+    assert {row["計画名"] for row in rows} == {"'" + LINK}
     # A negative value is a number, not text: no apostrophe in front of it.
     assert "-5" in {row["実績値"] for row in rows}
 
