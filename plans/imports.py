@@ -12,7 +12,6 @@ An import is a subclass of SpreadsheetImport naming its parts: the form, the col
 function, where its page sits (template, context, addresses) and what to say once imported.
 """
 
-import csv
 import io
 from urllib.parse import urlencode
 
@@ -23,6 +22,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from plans.downloads import download_response
+from plans.spreadsheet_cells import CsvWriter
 from plans.spreadsheets import MAX_BYTES, SpreadsheetError, read_table
 from plans.uploads import discard_upload, keep_upload, stored_upload
 
@@ -32,7 +32,7 @@ NOTHING_WRITTEN = "エラーがあるため、何も取り込んでいません�
 def errors_csv(report):
     """An import's row errors as a CSV (UTF-8 with BOM, for Excel) to hand back to a department."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = CsvWriter(buffer, lineterminator="\r\n")
     writer.writerow(["行", "名称", "エラーの内容"])
     for row in report.errors:
         writer.writerow([row.number, row.name, " ".join(row.messages)])

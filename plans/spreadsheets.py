@@ -4,23 +4,60 @@
 Everything that can go wrong with the file itself (not a spreadsheet, empty, too large, an
 encoding that cannot be read, a missing column) is a SpreadsheetError with a message in
 Japanese. What is wrong with a row is for the importer to say.
+
+An upload of a few kilobytes can claim anything: an .xlsx is a zip of XML, and its
+<dimension> may declare every cell Excel has, its sheet may unpack to gigabytes or hold two
+million rows; a CSV may have a million columns. So a file is read as a stream, row by row,
+and reading stops at the first row past a limit (MAX_ROWS data rows, MAX_COLUMNS columns):
+memory and time stay small whatever the file claims. For an .xlsx:
+
+- the sizes its zip declares are checked before anything is unpacked (Python's zipfile never
+  unpacks more than a member declares), and the parts read whole (the list of parts, the
+  workbook, its relationships, the styles) by their number of XML elements;
+- the sheet's XML and the shared strings are parsed with a parser target that keeps only
+  the row being read (no element tree), never more than MAX_XML_ELEMENTS elements of them
+  together, each cell decoded as openpyxl decodes it. openpyxl's read-only sheet is not
+  used: it trusts <dimension> (padding every row to it, and dropping rows beyond a stale
+  one) and says nothing of hidden rows or of formulas saved without their result;
+- a row hidden (by a filter or by hand) that holds data, and a formula saved without its
+  result (a file written by a program, never opened in Excel), are refused with the row:
+  the person would import what they do not see, or an empty cell where a value was meant.
 """
 
 import codecs
 import csv
 import io
+import re
 import unicodedata
 import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
+from xml.etree.ElementTree import XMLParser
 
 import tablib
-from openpyxl import load_workbook
+from openpyxl.packaging.relationship import get_rels_path
+from openpyxl.reader.excel import ExcelReader, _find_workbook_part
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE, SHARED_STRINGS, SHEET_MAIN_NS
+
+from plans.spreadsheet_cells import csv_text
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
+MAX_COLUMNS = 200  # column GR: far beyond any list the portal imports
+MAX_RECORD_CHARS = 1_000_000  # a CSV record (a row, with the line breaks inside its cells)
+# What an .xlsx under MAX_BYTES may unpack to, as its zip declares (a real 10 MB workbook
+# unpacks to 30-60 MB), and how many XML elements of it are read: a cell is two or three
+# elements, a shared string two to five.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_XML_ELEMENTS = 3_000_000
+MAX_SHARED_STRINGS = 500_000  # ten text columns of MAX_ROWS rows, each text different
+MAX_WHOLE_PART_ELEMENTS = 500_000  # a part openpyxl reads whole (see the module docstring)
+EXCEL_MAX_COLUMNS = 16_384  # column XFD
 # The order in which an unlabelled CSV is tried: Excel for Japanese Windows writes CP932.
 CSV_ENCODINGS = ["utf-8", "cp932"]
 ENCODING_CHOICES = [
@@ -30,6 +67,13 @@ ENCODING_CHOICES = [
 ]
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old .xls format
+CHUNK_BYTES = 64 * 1024
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|\Z)")
+STRING_TAG, TEXT_TAG, PHONETIC_TAG = (f"{{{SHEET_MAIN_NS}}}{name}" for name in ("si", "t", "rPh"))
+DATA_TAG, ROW_TAG, CELL_TAG = (f"{{{SHEET_MAIN_NS}}}{name}" for name in ("sheetData", "row", "c"))
+VALUE_TAG, FORMULA_TAG, INLINE_STRING_TAG = (
+    f"{{{SHEET_MAIN_NS}}}{name}" for name in ("v", "f", "is")
+)
 
 
 class SpreadsheetError(Exception):
@@ -55,6 +99,23 @@ def _cell_text(value):
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+def _trimmed(cells):
+    """The row without its empty cells at the end: [] for an empty row."""
+    end = len(cells)
+    while end and not cells[end - 1]:
+        end -= 1
+    return cells[:end]
+
+
+def _too_many_columns(number, column):
+    letter = f"{get_column_letter(column)}列" if column <= EXCEL_MAX_COLUMNS else ""
+    return SpreadsheetError(
+        f"{number}行目の{letter}({column:,}列目)に値があります。表は{MAX_COLUMNS}列"
+        f"({get_column_letter(MAX_COLUMNS)}列)までにしてください。"
+        "表の右側にあるメモなどを削除してから保存し直してください。"
+    )
 
 
 def _decode(data, encoding):
@@ -93,12 +154,53 @@ def _decode(data, encoding):
     )
 
 
-def _csv_rows(data, encoding):
-    text, used = _decode(data, encoding)
-    if "\x00" in text:
-        raise SpreadsheetError("CSV として読み取れません(文字以外のデータが含まれています)。")
+class _CsvLines:
+    """The lines of a CSV text for csv.reader, with their ends (as a file opened with
+    newline="" gives them; an io.StringIO would hold the text again, at four bytes a
+    character), refusing a record longer than MAX_RECORD_CHARS before csv builds it."""
+
+    def __init__(self, text):
+        self.matches = LINE.finditer(text)
+        self.record = 1  # the number of the record being read
+        self.record_chars = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        match = next(self.matches)
+        start, end = match.span()
+        if start == end:
+            raise StopIteration
+        self.record_chars += end - start
+        if self.record_chars > MAX_RECORD_CHARS:
+            raise SpreadsheetError(
+                f"{self.record}行目が長すぎます({MAX_RECORD_CHARS:,}文字を超えています)。"
+                f'表は{MAX_COLUMNS}列までにしてください。閉じていない引用符(")があると、'
+                "そこから先が一つのセルとして読まれます。"
+            )
+        return match.group()
+
+    def next_record(self):
+        self.record += 1
+        self.record_chars = 0
+
+
+def _csv_rows(text):
+    """(row number, cell texts) per CSV record; see plans.spreadsheet_cells on apostrophes."""
+    lines = _CsvLines(text)
     try:
-        return list(csv.reader(io.StringIO(text))), used
+        for cells in csv.reader(lines):
+            number = lines.record
+            lines.next_record()
+            if len(cells) > MAX_COLUMNS:
+                beyond = range(MAX_COLUMNS, len(cells))
+                if any(cells[index].strip() for index in beyond):
+                    raise _too_many_columns(
+                        number, next(index + 1 for index in beyond if cells[index].strip())
+                    )
+                del cells[MAX_COLUMNS:]
+            yield number, _trimmed([_cell_text(csv_text(cell)) for cell in cells])
     except csv.Error as error:
         raise SpreadsheetError(f"CSV として読み取れません: {error}") from error
 
@@ -111,6 +213,7 @@ DAMAGED_XLSX = (
     EOFError,
     KeyError,
     IndexError,
+    OverflowError,
     OSError,
     ValueError,
     TypeError,
@@ -118,26 +221,307 @@ DAMAGED_XLSX = (
     RuntimeError,
     ElementTree.ParseError,
 )
+DAMAGED = (
+    "Excel ファイル(.xlsx)として読み取れません。ファイルが壊れていないか確認し、"
+    "Excel で開いて保存し直してください。"
+)
+
+
+def _too_big(reason):
+    return SpreadsheetError(
+        f"Excel ファイルの中身が大きすぎるため読み取れません({reason})。"
+        "取り込む表だけを新しいブックに貼り付けて(値の貼り付け)保存し直してください。"
+    )
+
+
+class _Budget:
+    """XML elements left to read: the time a reading takes is bounded by the elements."""
+
+    def __init__(self):
+        self.left = MAX_XML_ELEMENTS
+
+    def spend(self):
+        self.left -= 1
+        if self.left < 0:
+            raise _too_big(f"セルや文字などの要素が{MAX_XML_ELEMENTS:,}個を超えています")
+
+
+def _check_whole_part(archive, name):
+    """Refuse a part that openpyxl parses whole (a tree in memory) when it is too big."""
+    try:
+        part = archive.open(name)
+    except KeyError:
+        return
+    elements = 0
+    with part:
+        while chunk := part.read(CHUNK_BYTES):
+            elements += chunk.count(b"<")
+            if elements > MAX_WHOLE_PART_ELEMENTS:
+                raise _too_big(f"{name} の要素が{MAX_WHOLE_PART_ELEMENTS:,}個を超えています")
+
+
+def _parse(archive, name, target):
+    """Feed a part to an XML parser with `target` (no tree is built); yields after each chunk."""
+    parser = XMLParser(target=target)
+    with archive.open(name) as part:
+        while chunk := part.read(CHUNK_BYTES):
+            parser.feed(chunk)
+            yield
+    parser.close()
+    yield
+
+
+class _SharedStrings:
+    """Parser target collecting the shared strings (<si>), as openpyxl reads them: the text
+    runs joined, phonetic guides (<rPh>) left out."""
+
+    def __init__(self, budget):
+        self.budget = budget
+        self.strings = []
+        self.texts = None  # the texts of the <si> being read
+        self.phonetic = 0  # depth inside <rPh>
+        self.in_text = False
+
+    def start(self, tag, attrib):
+        self.budget.spend()
+        if tag == STRING_TAG:
+            self.texts = []
+        elif tag == PHONETIC_TAG:
+            self.phonetic += 1
+        elif tag == TEXT_TAG:
+            self.in_text = self.texts is not None and not self.phonetic
+
+    def data(self, text):
+        if self.in_text:
+            self.texts.append(text)
+
+    def end(self, tag):
+        if tag == TEXT_TAG:
+            self.in_text = False
+        elif tag == PHONETIC_TAG:
+            self.phonetic -= 1
+        elif tag == STRING_TAG:
+            self.strings.append("".join(self.texts).replace("x005F_", ""))
+            self.texts = None
+            if len(self.strings) > MAX_SHARED_STRINGS:
+                raise _too_big(f"文字列が{MAX_SHARED_STRINGS:,}個を超えています")
+
+    def close(self):
+        return self.strings
+
+
+class _SheetRows:
+    """Parser target turning a worksheet's <row> elements into (row number, cell texts).
+
+    Only what a row needs is kept, so memory holds the rows of one chunk of XML; <dimension>
+    and everything else outside <sheetData> is ignored. A cell's value is decoded as openpyxl
+    does with data_only (worksheet/_reader.py, parse_cell): its saved result, never a formula.
+    """
+
+    def __init__(self, budget, shared_strings, workbook):
+        self.budget = budget
+        self.shared_strings = shared_strings
+        self.epoch = workbook.epoch
+        self.date_formats = workbook._date_formats
+        self.timedelta_formats = workbook._timedelta_formats
+        self.rows = []  # rows read and not yet taken: (number, cell texts)
+        self.finished = False  # </sheetData> was reached
+        self.number = 0
+        self.cells = None  # column -> text of the row being read
+        self.cell = None  # the attributes of the cell being read
+        self.value = self.inline = None  # characters of its <v>, or of its inline string
+        self.collecting = None  # the list that characters go to, if any
+        self.formula = False
+        self.phonetic = 0
+
+    def start(self, tag, attrib):
+        self.budget.spend()
+        if tag == ROW_TAG:
+            self.number = int(float(attrib["r"])) if "r" in attrib else self.number + 1
+            self.hidden = attrib.get("hidden") in ("1", "true")
+            self.cells, self.column = {}, 0
+        elif self.cells is None:
+            return
+        elif tag == CELL_TAG:
+            reference = attrib.get("r")
+            if reference:
+                self.column = column_index_from_string(reference.rstrip("0123456789"))
+            else:
+                self.column += 1
+            if not 1 <= self.column <= EXCEL_MAX_COLUMNS:
+                raise SpreadsheetError(DAMAGED)
+            self.cell, self.value, self.inline, self.formula = attrib, None, None, False
+        elif tag == VALUE_TAG:
+            self.collecting = self.value = []
+        elif tag == FORMULA_TAG:
+            self.formula = True
+        elif tag == INLINE_STRING_TAG:
+            self.inline = []
+        elif tag == PHONETIC_TAG:
+            self.phonetic += 1
+        elif tag == TEXT_TAG and self.inline is not None and not self.phonetic:
+            self.collecting = self.inline
+
+    def data(self, text):
+        if self.collecting is not None:
+            self.collecting.append(text)
+
+    def end(self, tag):
+        if tag in (VALUE_TAG, TEXT_TAG):
+            self.collecting = None
+        elif tag == PHONETIC_TAG:
+            self.phonetic -= 1
+        elif tag == CELL_TAG and self.cell is not None:
+            self._end_cell()
+        elif tag == ROW_TAG and self.cells is not None:
+            if self.cells and self.hidden:
+                raise SpreadsheetError(
+                    f"{self.number}行目が非表示になっています(フィルターや行の非表示)。"
+                    "見えていない行を取り込まないよう、すべての行を表示してから保存し直して"
+                    "ください(取り込まない行は削除してください)。"
+                )
+            if self.cells:
+                last = max(self.cells)
+                self.rows.append(
+                    (self.number, [self.cells.get(column, "") for column in range(1, last + 1)])
+                )
+            self.cells = None
+        elif tag == DATA_TAG:
+            self.finished = True
+
+    def _end_cell(self):
+        attrib, self.cell = self.cell, None
+        kind = attrib.get("t", "n")
+        if kind == "inlineStr":
+            value = "".join(self.inline) if self.inline is not None else None
+        else:
+            # openpyxl writes a formula with an empty <v/>; Excel and LibreOffice write the
+            # result, an empty one only for text (t="str").
+            if self.formula and not self.value and kind != "str":
+                place = f"{get_column_letter(self.column)}{self.number}"
+                raise SpreadsheetError(
+                    f"{self.number}行目({place} のセル)は計算式ですが、計算結果が保存されて"
+                    "いません。Excel で開いて保存し直すか、計算式を値に置き換えてください。"
+                )
+            value = "".join(self.value) if self.value else None  # <v></v> is empty, as in openpyxl
+        text = _cell_text(self._decoded(kind, value, int(attrib.get("s", 0))))
+        if text:
+            if self.column > MAX_COLUMNS:
+                raise _too_many_columns(self.number, self.column)
+            self.cells[self.column] = text
+
+    def _decoded(self, kind, value, style):
+        if value is None:
+            return None
+        if kind == "n":
+            number = float(value) if "." in value or "E" in value or "e" in value else int(value)
+            if style not in self.date_formats:
+                return number
+            try:
+                return from_excel(number, self.epoch, timedelta=style in self.timedelta_formats)
+            except (OverflowError, ValueError):
+                return "#VALUE!"
+        if kind == "s":
+            index = int(value)
+            if index < 0:
+                raise IndexError(index)
+            return self.shared_strings[index]
+        if kind == "b":
+            return bool(int(value))
+        if kind == "d":
+            return from_ISO8601(value)
+        return value  # str (a formula's text result), e (an error such as #N/A), inlineStr
+
+    def close(self):
+        return None
+
+
+def _open_workbook(data, budget):
+    """openpyxl's reader for `data`, with the workbook, its styles and shared strings read,
+    and the parts of its worksheets in their order."""
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+    archive = reader.archive
+    unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _too_big(
+            f"展開すると{unpacked / 1024 / 1024:,.0f}MB、"
+            f"{MAX_UNPACKED_BYTES // 1024 // 1024}MB まで"
+        )
+    _check_whole_part(archive, ARC_CONTENT_TYPES)
+    reader.read_manifest()
+    workbook_part = _find_workbook_part(reader.package).PartName[1:]
+    for name in (workbook_part, get_rels_path(workbook_part), ARC_STYLE):
+        _check_whole_part(archive, name)
+    strings = reader.package.find(SHARED_STRINGS)
+    if strings is not None:
+        target = _SharedStrings(budget)
+        for _ in _parse(archive, strings.PartName[1:], target):
+            pass
+        reader.shared_strings = target.strings
+    reader.read_workbook()
+    apply_stylesheet(archive, reader.wb)
+    worksheets = [
+        relation.target
+        for _, relation in reader.parser.find_sheets()
+        if relation.target in reader.valid_files and "chartsheet" not in relation.Type
+    ]
+    return reader, worksheets
 
 
 def _xlsx_rows(data):
-    damaged = SpreadsheetError(
-        "Excel ファイル(.xlsx)として読み取れません。ファイルが壊れていないか確認し、"
-        "Excel で開いて保存し直してください。"
-    )
+    """(row number, cell texts) per non-empty row of the first worksheet, streamed."""
+    budget = _Budget()
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except DAMAGED_XLSX as error:
-        raise damaged from error
-    try:
-        if not workbook.worksheets:
+        reader, worksheets = _open_workbook(data, budget)
+        if not worksheets:
             raise SpreadsheetError("Excel ファイルにシートがありません。")
-        sheet = workbook.worksheets[0]
-        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        rows = _SheetRows(budget, reader.shared_strings, reader.wb)
+        for _ in _parse(reader.archive, worksheets[0], rows):
+            yield from rows.rows
+            rows.rows.clear()
+            if rows.finished:
+                return
     except DAMAGED_XLSX as error:
-        raise damaged from error
-    finally:
-        workbook.close()
+        raise SpreadsheetError(DAMAGED) from error
+
+
+def _table(rows, columns, required):
+    numbered = ((number, cells) for number, cells in rows if cells)
+    header_number, header = next(numbered, (None, None))
+    if header is None:
+        raise SpreadsheetError("ファイルに表がありません(すべての行が空です)。")
+    titles = [normalize_header(title) for title in header]
+    wanted = {normalize_header(column): column for column in columns}
+    missing = [column for column in required if normalize_header(column) not in titles]
+    if missing:
+        raise SpreadsheetError(
+            f"{header_number}行目の見出しに必要な列がありません: {'、'.join(missing)}。"
+            f"見出しは「{'」「'.join(columns)}」です。"
+        )
+    counts = Counter(title for title in titles if title)
+    duplicated = sorted(title for title, count in counts.items() if count > 1)
+    if duplicated:
+        raise SpreadsheetError(f"同じ見出しの列が複数あります: {'、'.join(duplicated)}")
+    positions = {wanted[title]: index for index, title in enumerate(titles) if title in wanted}
+    unknown = [header[index] for index, title in enumerate(titles) if title and title not in wanted]
+    dataset = tablib.Dataset(headers=list(columns))
+    row_numbers = []
+    for number, row in numbered:
+        if len(row_numbers) == MAX_ROWS:
+            raise SpreadsheetError(
+                f"行が多すぎます({MAX_ROWS:,}行を超えています)。"
+                f"{MAX_ROWS:,}行までにしてください(分けて取り込めます)。"
+            )
+        dataset.append(
+            [
+                row[positions[column]]
+                if column in positions and positions[column] < len(row)
+                else ""
+                for column in columns
+            ]
+        )
+        row_numbers.append(number)
+    return dataset, row_numbers, unknown
 
 
 def read_table(data, filename, *, columns, required, encoding=None):
@@ -162,52 +546,22 @@ def read_table(data, filename, *, columns, required, encoding=None):
     if data.startswith(XLSX_MAGIC):
         rows = _xlsx_rows(data)
     elif filename.lower().endswith((".csv", ".txt")):
-        rows, used_encoding = _csv_rows(data, encoding)
+        text, used_encoding = _decode(data, encoding)
+        if "\x00" in text:
+            raise SpreadsheetError("CSV として読み取れません(文字以外のデータが含まれています)。")
+        rows = _csv_rows(text)
     else:
         raise SpreadsheetError(
             f"「{filename}」は表計算のファイルではありません。"
             ".xlsx か .csv のファイルを選んでください。"
         )
-
-    numbered = [
-        (number, [_cell_text(cell) for cell in row])
-        for number, row in enumerate(rows, start=1)
-        if any(_cell_text(cell) for cell in row)
-    ]
-    if not numbered:
-        raise SpreadsheetError("ファイルに表がありません(すべての行が空です)。")
-    header_number, header = numbered[0]
-    titles = [normalize_header(title) for title in header]
-    wanted = {normalize_header(column): column for column in columns}
-    missing = [column for column in required if normalize_header(column) not in titles]
-    if missing:
-        raise SpreadsheetError(
-            f"{header_number}行目の見出しに必要な列がありません: {'、'.join(missing)}。"
-            f"見出しは「{'」「'.join(columns)}」です。"
-        )
-    duplicated = sorted({title for title in titles if title and titles.count(title) > 1})
-    if duplicated:
-        raise SpreadsheetError(f"同じ見出しの列が複数あります: {'、'.join(duplicated)}")
-    positions = {wanted[title]: index for index, title in enumerate(titles) if title in wanted}
-    unknown = [header[index] for index, title in enumerate(titles) if title and title not in wanted]
-    body = numbered[1:]
-    if len(body) > MAX_ROWS:
-        raise SpreadsheetError(
-            f"行が多すぎます({len(body):,}行)。{MAX_ROWS:,}行までにしてください(分けて取り込めます)。"
-        )
-    dataset = tablib.Dataset(headers=list(columns))
-    for _, row in body:
-        dataset.append(
-            [
-                row[positions[column]]
-                if column in positions and positions[column] < len(row)
-                else ""
-                for column in columns
-            ]
-        )
+    try:
+        dataset, row_numbers, unknown = _table(rows, columns, required)
+    finally:
+        rows.close()
     return Table(
         dataset=dataset,
-        row_numbers=[number for number, _ in body],
+        row_numbers=row_numbers,
         unknown_columns=unknown,
         encoding=used_encoding,
     )

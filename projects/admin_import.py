@@ -8,6 +8,7 @@ from django.urls import reverse
 from plans.downloads import download_response
 from plans.imports import SpreadsheetImport
 from plans.models import Plan
+from plans.spreadsheet_cells import dataset_xlsx
 from plans.spreadsheets import ENCODING_CHOICES, MAX_BYTES
 from projects.imports import projects_export, projects_import, projects_template
 from projects.resources import COLUMNS, REQUIRED_COLUMNS
@@ -77,9 +78,9 @@ def export_view(model_admin, request, plan_code):
     if plan is None:
         raise Http404("計画が見つかりません。")
     return download_response(
-        projects_export(plan).export("xlsx"), filename=f"{plan.code}-projects.xlsx"
+        dataset_xlsx(projects_export(plan)), filename=f"{plan.code}-projects.xlsx"
     )
 
 
 def template_view(model_admin, request):
-    return download_response(projects_template().export("xlsx"), filename="projects-template.xlsx")
+    return download_response(dataset_xlsx(projects_template()), filename="projects-template.xlsx")

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from indicators.achievement import Grade
 from plans.fiscal_years import format_fiscal_year
+from plans.spreadsheet_cells import append_row, csv_cell
 
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -61,10 +62,10 @@ def _value(number):
 def _sheet(workbook, title, evaluation, headers, widths):
     sheet = workbook.create_sheet(title)
     plan = evaluation.plan
-    sheet.append([f"{plan.title} {format_fiscal_year(evaluation.fiscal_year)} 進捗状況報告書"])
-    sheet.append([f"{title}(承認済の値のみ)"])
+    append_row(sheet, [f"{plan.title} {format_fiscal_year(evaluation.fiscal_year)} 進捗状況報告書"])
+    append_row(sheet, [f"{title}(承認済の値のみ)"])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(headers)
+    append_row(sheet, headers)
     for column, width in enumerate(widths, start=1):
         sheet.cell(row=3, column=column).style = HEADER
         sheet.column_dimensions[get_column_letter(column)].width = width
@@ -76,7 +77,9 @@ def _sheet(workbook, title, evaluation, headers, widths):
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.oddFooter.center.text = "&P / &N ページ"
-    sheet.oddHeader.center.text = f"{plan.title} {format_fiscal_year(evaluation.fiscal_year)}"
+    # "&" starts a code in a page header (&P is the page number): a title's own is doubled.
+    title_text = plan.title.replace("&", "&&")
+    sheet.oddHeader.center.text = f"{title_text} {format_fiscal_year(evaluation.fiscal_year)}"
     return sheet
 
 
@@ -84,9 +87,9 @@ def _finish(sheet, column_count, wrapped):
     last_row = sheet.max_row
     for row in sheet.iter_rows(min_row=4, max_row=last_row, max_col=column_count):
         for cell in row:
-            number_format = cell.number_format
+            number_format, quote_prefix = cell.number_format, cell.quotePrefix
             cell.style = WRAPPED if cell.column in wrapped else BODY
-            cell.number_format = number_format
+            cell.number_format, cell.quotePrefix = number_format, quote_prefix
     sheet.print_area = f"A3:{get_column_letter(column_count)}{last_row}"
 
 
@@ -126,7 +129,8 @@ def _indicator_sheet(workbook, evaluation):
                     yearly.append("測定なし")
                 else:
                     yearly.append(_value(result.value))
-            sheet.append(
+            append_row(
+                sheet,
                 [
                     f"{policy.policy.number} {policy.policy.title}",
                     indicator.name,
@@ -141,7 +145,7 @@ def _indicator_sheet(workbook, evaluation):
                     _grade_text(achievement.grade),
                     "後退" if achievement.regressed else None,
                     current.analysis if current else None,
-                ]
+                ],
             )
             row += 1  # counted here: Worksheet.max_row scans every cell, too slow per row
             value_format = _number_format(indicator.decimal_places)
@@ -171,7 +175,8 @@ def _project_sheet(workbook, evaluation):
         for measure in policy.measures:
             for item in measure.projects:
                 progress = item.progress
-                sheet.append(
+                append_row(
+                    sheet,
                     [
                         str(measure.measure),
                         item.project.name,
@@ -182,7 +187,7 @@ def _project_sheet(workbook, evaluation):
                         progress.get_outlook_display() if progress else None,
                         _value(progress.budget_amount) if progress else None,
                         _value(progress.settlement_amount) if progress else None,
-                    ]
+                    ],
                 )
                 row += 1
                 for column in (8, 9):
@@ -277,7 +282,7 @@ def open_data_csv(evaluation):
     for row in open_data_rows(evaluation):
         writer.writerow(
             {
-                key: _plain(value) if key in ("基準値", "目標値", "実績値") else value
+                key: _plain(value) if key in ("基準値", "目標値", "実績値") else csv_cell(value)
                 for key, value in row.items()
             }
         )

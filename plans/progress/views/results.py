@@ -11,6 +11,7 @@ from plans.downloads import download_response
 from plans.imports import SpreadsheetImport
 from plans.progress.results_import import RESULT_KINDS, results_export, results_import
 from plans.progress.workflow import WorkflowError
+from plans.spreadsheet_cells import dataset_xlsx
 from plans.spreadsheets import ENCODING_CHOICES, MAX_BYTES, SpreadsheetError
 from plans.views.common import get_plan_for_year
 
@@ -88,4 +89,4 @@ def export_file(request, code, year, kind):
     if kind not in RESULT_KINDS:
         raise Http404("種類が正しくありません。")
     dataset = results_export(plan=plan, fiscal_year=year, kind=kind)
-    return download_response(dataset.export("xlsx"), filename=f"{plan.code}-{year}-{kind}.xlsx")
+    return download_response(dataset_xlsx(dataset), filename=f"{plan.code}-{year}-{kind}.xlsx")

@@ -1,0 +1,112 @@
+"""Text that the portal writes into a spreadsheet stays text, never a formula.
+
+A project named `=HYPERLINK("http://…"&A1,"x")` or an analysis `=前年度比で増加` is written as
+that text, is not run by the program that opens the file, and comes back unchanged when the
+file is imported again. Every writer of .xlsx and CSV goes through this module:
+
+- .xlsx: every str is a text cell. openpyxl would store a str starting with "=" as a formula
+  (and "#N/A" as an error value); a formula written without its result reads back as empty,
+  which is how an exported analysis used to be lost. Text that starts like a formula also
+  carries Excel's quote prefix (what typing an apostrophe does), so that editing the cell in
+  Excel keeps it text.
+- CSV: a text that starts with = + - @, a tab or a carriage return gets an apostrophe in front
+  (OWASP's advice on CSV injection). A plain number ("-5", "+1.5", "-1,200") is left alone:
+  spreadsheets read it as that number, never as a formula, so a negative value in open data
+  stays a number. Text that already starts with apostrophes before one of those characters
+  gets one more, so that `csv_text` gives back exactly what was written.
+- Reading a CSV (plans.spreadsheets) removes that one apostrophe with `csv_text`: "'=x" is read
+  as "=x", and "'-5" in a numeric column is the number -5. Cells of an .xlsx are read as they
+  are: a text cell holds its text exactly.
+"""
+
+import csv
+import re
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+PLAIN_NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")
+
+
+def _starts_like_formula(text):
+    return FORMULA_START.match(text) is not None and PLAIN_NUMBER.fullmatch(text) is None
+
+
+def csv_cell(value):
+    """`value` as a CSV cell that no spreadsheet takes for a formula (see the module docstring)."""
+    if isinstance(value, str) and _starts_like_formula(value):
+        return "'" + value
+    return value
+
+
+def csv_text(cell):
+    """A CSV cell as it was before `csv_cell`: one apostrophe before = + - @ tab CR removed."""
+    if cell.startswith("'") and FORMULA_START.match(cell, 1):
+        return cell[1:]
+    return cell
+
+
+class CsvWriter:
+    """csv.writer whose rows go through `csv_cell`."""
+
+    def __init__(self, stream, **options):
+        self._writer = csv.writer(stream, **options)
+
+    def writerow(self, values):
+        return self._writer.writerow([csv_cell(value) for value in values])
+
+
+def xlsx_cell(sheet, value):
+    """A cell of `sheet` holding `value`; a str is always a text cell."""
+    cell = WriteOnlyCell(sheet, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if FORMULA_START.match(value):
+            cell.quotePrefix = True
+    return cell
+
+
+def append_row(sheet, values):
+    """Worksheet.append, with every str as text (openpyxl's own append makes formulas)."""
+    sheet.append([xlsx_cell(sheet, value) for value in values])
+
+
+def _display_width(value):
+    """About how many columns wide `value` shows: Japanese characters take two."""
+    longest = max(str(value).splitlines() or [""], key=len)
+    return len(longest) if longest.isascii() else 2 * len(longest)
+
+
+def dataset_xlsx(dataset):
+    """A tablib Dataset as .xlsx bytes: a bold first row that stays in view, text as text.
+
+    tablib's own xlsx export stores a str starting with "=" as a formula.
+    """
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = dataset.title or "Sheet1"
+    widths = [_display_width(title) for title in dataset.headers or []]
+    if dataset.headers:
+        append_row(sheet, dataset.headers)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+    wrapped = Alignment(wrap_text=True, vertical="top")
+    for row in dataset:
+        cells = [xlsx_cell(sheet, value) for value in row]
+        for index, cell in enumerate(cells):
+            if isinstance(cell.value, str) and "\n" in cell.value:
+                cell.alignment = wrapped
+            if index >= len(widths):
+                widths.append(0)
+            widths[index] = max(widths[index], _display_width(cell.value or ""))
+        sheet.append(cells)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, 60)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

