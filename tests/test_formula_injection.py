@@ -119,7 +119,7 @@ def test_results_fill_in_files_hold_text_and_round_trip_exactly(
     project = Project.objects.get(plan=plan, name=LINK)
     ProjectProgress.objects.create(
         project=project, fiscal_year=2025, activities=ANALYSIS, issues="-2+3+cmd|' /C calc'!A0",
-        status=EntryStatus.SUBMITTED,
+        grade="B", outlook="continue", status=EntryStatus.SUBMITTED,
     )  # fmt: skip
     for kind, expected in [
         ("indicators", [LINK, ANALYSIS]),
