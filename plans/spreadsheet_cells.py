@@ -25,6 +25,7 @@ from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -60,8 +61,17 @@ class CsvWriter:
         return self._writer.writerow([csv_cell(value) for value in values])
 
 
+def xlsx_text(text):
+    """`text` as an .xlsx cell can hold it: XML has no control characters. Word's manual line
+    break (vertical tab) and a form feed become line breaks; the others, invisible anyway, go."""
+    text = text.replace("\x0b", "\n").replace("\x0c", "\n")
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
 def xlsx_cell(sheet, value):
     """A cell of `sheet` holding `value`; a str is always a text cell."""
+    if isinstance(value, str):
+        value = xlsx_text(value)
     cell = WriteOnlyCell(sheet, value)
     if isinstance(value, str):
         cell.data_type = "s"

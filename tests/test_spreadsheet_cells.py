@@ -87,3 +87,11 @@ def test_text_that_starts_like_a_formula_keeps_excel_s_quote_prefix():
     assert (b2.data_type, b2.quotePrefix) == ("s", False)
     assert (c2.value, c2.data_type) == (5, "n")
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
+
+
+def test_control_characters_pasted_from_word_do_not_break_an_xlsx():
+    """A vertical tab is Word's manual line break; XML (and so .xlsx) cannot hold it."""
+    dataset = tablib.Dataset(headers=["要因分析"])
+    dataset.append(["一行目\x0b二行目\x07\x00"])
+    workbook = load_workbook(io.BytesIO(dataset_xlsx(dataset)))
+    assert workbook.active["A2"].value == "一行目\n二行目"
