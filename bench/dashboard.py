@@ -15,6 +15,7 @@ import os
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -120,8 +121,10 @@ def median_ms(client, url):
     return statistics.median(times)
 
 
-def main():
-    setup_test_environment()
+@contextmanager
+def bench_database():
+    """A throw-away database holding the synthetic plan, dropped afterwards; yields the plan
+    and its first indicator."""
     old_name = connection.settings_dict["NAME"]
     if connection.vendor == "postgresql":
         # Its own database, so that a test run at the same time is not disturbed.
@@ -135,6 +138,14 @@ def main():
             f"  {POLICIES} policies, {Indicator.objects.count()} indicators, "
             f"{IndicatorResult.objects.count()} results, {Project.objects.count()} projects"
         )
+        yield plan, indicator
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def main():
+    setup_test_environment()
+    with bench_database() as (plan, indicator):
         user = get_user_model().objects.create_user("bench", password="x")
         client = Client()
         client.force_login(user)
@@ -147,8 +158,6 @@ def main():
         for name, url in pages.items():
             reset_queries()
             print(f"  {name:15} median {median_ms(client, url):8.1f} ms over {REPEATS} requests")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

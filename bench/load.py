@@ -255,6 +255,7 @@ class Gunicorn:
         self.url = f"http://127.0.0.1:{self.port}"
         self.command = [
             str(BIN / "gunicorn"),
+            "--config=okayama_kyodo/gunicorn.conf.py",
             "okayama_kyodo.wsgi:application",
             f"--bind=127.0.0.1:{self.port}",
             f"--workers={workers}",

@@ -91,14 +91,32 @@ class PlanEvaluation:
     project_grades: dict
 
 
+ENTRY_FIELDS = ("fiscal_year", "status", "is_demo")
+RESULT_FIELDS = ("indicator", "value", "not_measured", "analysis", *ENTRY_FIELDS)
+PROGRESS_FIELDS = (
+    "project",
+    "activities",
+    "grade",
+    "issues",
+    "outlook",
+    "budget_amount",
+    "settlement_amount",
+    *ENTRY_FIELDS,
+)
+LINK_FIELDS = ("measure", "position", "project__name", "project__department__name")
+
+
 def plan_evaluation(plan, fiscal_year, *, approved_only=True):
     """Evaluate every indicator and project of `plan` for `fiscal_year`.
 
     With `approved_only` (committee pages, reports) only approved results and progress records
     count; without it every entered value does (a staff member's preview).
     """
-    counted_results = IndicatorResult.objects.in_plan(plan).up_to(fiscal_year)
-    counted_progress = ProjectProgress.objects.in_plan(plan).for_year(fiscal_year)
+    # Only the fields the pages, reports and open data show: a plan has thousands of these rows.
+    counted_results = IndicatorResult.objects.in_plan(plan).up_to(fiscal_year).only(*RESULT_FIELDS)
+    counted_progress = (
+        ProjectProgress.objects.in_plan(plan).for_year(fiscal_year).only(*PROGRESS_FIELDS)
+    )
     if approved_only:
         counted_results, counted_progress = counted_results.approved(), counted_progress.approved()
     policies = list(plan.policies.all())
@@ -107,8 +125,10 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True):
     for result in counted_results:
         results[result.indicator_id].append(result)
     measures = Measure.objects.filter(policy__plan=plan)
-    links = MeasureProject.objects.filter(measure__policy__plan=plan).select_related(
-        "project__department"
+    links = (
+        MeasureProject.objects.filter(measure__policy__plan=plan)
+        .select_related("project__department")
+        .only(*LINK_FIELDS)
     )
     progress = {record.project_id: record for record in counted_progress}
 

@@ -170,7 +170,7 @@ def project_page(request, code, year, pk):
         _page_context(plan, year)
         | {
             "project": project,
-            "links": project.measure_links.select_related("measure"),
+            "links": project.measure_links.select_related("measure__policy"),
             "records": records,
             "demo": any(record.is_demo for record in records),
         },

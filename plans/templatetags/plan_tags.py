@@ -1,6 +1,8 @@
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html
 
-from indicators.achievement import explain, format_number, format_percent
+from indicators.achievement import Grade, explain, format_number, format_percent
 from plans.access import department_ids, is_plan_admin
 from plans.dates import format_date, format_datetime
 from plans.fiscal_years import format_fiscal_year
@@ -56,10 +58,12 @@ STATUS_STYLES = {
 }
 
 
-@register.inclusion_tag("progress/_status.html")
+@register.simple_tag
 def status_badge(status, label):
     """A status as a badge; the text says the status, the colour only repeats it."""
-    return {"style": STATUS_STYLES.get(status, "text-bg-light"), "label": label}
+    return format_html(
+        '<span class="badge {}">{}</span>', STATUS_STYLES.get(status, "text-bg-light"), label
+    )
 
 
 @register.filter
@@ -77,10 +81,45 @@ GRADE_STYLES = {
 }
 
 
-@register.inclusion_tag("progress/_grade.html")
+# Formatted once: the overview shows a badge on each of its thousands of rows.
+GRADE_BADGES = {
+    grade: format_html(
+        '<span class="badge {}">{} {}</span>', GRADE_STYLES[grade.value], grade.symbol, grade.label
+    )
+    for grade in Grade
+}
+
+
+@register.simple_tag
 def grade_badge(grade):
     """A grade as its letter and its name (A 達成); the colour only repeats them."""
-    return {"style": GRADE_STYLES[grade.value], "symbol": grade.symbol, "label": grade.label}
+    return GRADE_BADGES[grade]
+
+
+# Stands for the row's pk in a URL reversed once per table; no page links to such an id.
+_ROW_PK = 2_147_483_647
+
+
+class RowUrl:
+    """A view's URL around its last argument, a row's pk: what `{% url %}` would give per row."""
+
+    def __init__(self, name, *args):
+        self.before, self.after = reverse(name, args=[*args, _ROW_PK]).rsplit(str(_ROW_PK), 1)
+
+    def with_pk(self, pk):
+        return f"{self.before}{pk}{self.after}"
+
+
+@register.simple_tag
+def row_url(name, *args):
+    """`{% row_url 'plans:indicator' plan.code year as indicator_url %}` before a table, then
+    `{{ indicator_url|with_pk:indicator.pk }}` per row: one reverse() for the whole table."""
+    return RowUrl(name, *args)
+
+
+@register.filter
+def with_pk(row_url, pk):
+    return row_url.with_pk(pk)
 
 
 @register.simple_tag
@@ -96,9 +135,10 @@ def person(user):
 
 @register.filter
 def yearly(item, years):
-    """An indicator evaluation's counted results lined up with `years` (None where none)."""
+    """An indicator evaluation's counted results lined up with `years`, each as `result_value`
+    shows it (one filter per row rather than a tag per cell)."""
     by_year = {result.fiscal_year: result for result in item.results}
-    return [by_year.get(year) for year in years]
+    return [result_value(item.indicator, by_year.get(year)) for year in years]
 
 
 @register.simple_tag
