@@ -18,6 +18,9 @@ from projects.models import Project
 from tests.factories import PASSWORD
 from tests.test_security import MATRIX, url_for
 
+# Walks every URL of the portal and the admin as three people: outside `make test-fast`.
+pytestmark = pytest.mark.slow
+
 YEAR = 2025
 # Published on purpose, the same for everyone: a visitor's copy may be kept.
 PUBLIC = {"plans:plan_list", "plans:plan_detail", "plans:open_csv", "plans:open_json"}

@@ -95,6 +95,7 @@ def test_five_failures_lock_the_account_even_with_the_right_password_from_elsewh
     assert login("charlie", PASSWORD, ELSEWHERE).status_code == 302
 
 
+@pytest.mark.slow  # 40 colleagues log in and out
 def test_colleagues_typos_on_their_own_accounts_never_lock_the_office(users):
     """Forty people behind one address, each mistyping four times before getting it right."""
     colleagues = [UserFactory(username=f"office-{n}") for n in range(40)]

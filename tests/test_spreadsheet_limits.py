@@ -14,6 +14,9 @@ from plans.spreadsheets import SpreadsheetError, read_table
 from tests import upload_bombs as bombs
 from tests.upload_bombs import COLUMNS, REQUIRED, row_xml, xlsx
 
+# Bombs are built and read in every test: seconds in all, so outside `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 def read(data, filename="upload.xlsx"):
     return read_table(data, filename, columns=COLUMNS, required=REQUIRED)
