@@ -34,6 +34,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py clear_page_cache
 	$(BIN)/python manage.py setup_roles
 
 load-plan: install

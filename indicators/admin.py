@@ -2,7 +2,11 @@ from django.contrib import admin
 
 from indicators.achievement import format_number
 from indicators.models import Indicator, IndicatorResult
-from plans.admin_mixins import ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin
+from plans.admin_mixins import (
+    PublishedStructureAdminMixin,
+    ReadOnlyEntryAdminMixin,
+    ReadOnlyHistoryAdmin,
+)
 
 
 class IndicatorResultInline(ReadOnlyEntryAdminMixin, admin.TabularInline):
@@ -12,7 +16,7 @@ class IndicatorResultInline(ReadOnlyEntryAdminMixin, admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ReadOnlyHistoryAdmin):
+class IndicatorAdmin(PublishedStructureAdminMixin, ReadOnlyHistoryAdmin):
     list_display = [
         "name",
         "policy_number",

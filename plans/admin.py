@@ -4,7 +4,11 @@ from django.contrib.auth.models import Group
 from django.db.models import Count
 
 from indicators.models import Indicator
-from plans.admin_mixins import ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin
+from plans.admin_mixins import (
+    PublishedStructureAdminMixin,
+    ReadOnlyEntryAdminMixin,
+    ReadOnlyHistoryAdmin,
+)
 from plans.admin_users import AccountAdmin, RoleGroupAdmin
 from plans.models import BasicPolicy, Department, Measure, Plan, PlanYear
 from projects.models import MeasureProject
@@ -28,7 +32,7 @@ class BasicPolicyInline(admin.StackedInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(PublishedStructureAdminMixin, admin.ModelAdmin):
     list_display = ["title", "municipality", "period_label", "baseline_fiscal_year", "status"]
     list_filter = ["status", "municipality"]
     search_fields = ["title", "code", "municipality"]
@@ -68,7 +72,7 @@ class IndicatorInline(admin.StackedInline):
 
 
 @admin.register(BasicPolicy)
-class BasicPolicyAdmin(admin.ModelAdmin):
+class BasicPolicyAdmin(PublishedStructureAdminMixin, admin.ModelAdmin):
     list_display = ["number", "title", "plan"]
     list_display_links = ["number", "title"]
     list_filter = ["plan"]
@@ -86,7 +90,7 @@ class MeasureProjectInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(PublishedStructureAdminMixin, admin.ModelAdmin):
     list_display = ["code", "title", "policy"]
     list_display_links = ["code", "title"]
     list_filter = ["policy__plan", "policy"]
@@ -100,7 +104,7 @@ class MeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(PublishedStructureAdminMixin, admin.ModelAdmin):
     list_display = ["name", "member_count", "is_demo"]
     list_filter = ["is_demo"]
     search_fields = ["name"]

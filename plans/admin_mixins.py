@@ -1,5 +1,8 @@
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
+
+from plans.publication import plans_published_version_bump
 
 
 class ReadOnlyEntryAdminMixin:
@@ -18,6 +21,28 @@ class ReadOnlyEntryAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class PublishedStructureAdminMixin:
+    """The plan's structure (plan, policies, measures, indicators, projects, departments) is
+    what the committee pages show: each save or delete here bumps the published version, in the
+    admin's transaction. Every plan's, since an edit may move a row from one plan to another,
+    and such edits are rare."""
+
+    def save_related(self, request, form, formsets, change):
+        # Called after save_model, once the inlines are saved too.
+        super().save_related(request, form, formsets, change)
+        plans_published_version_bump()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        plans_published_version_bump()
+
+    def delete_queryset(self, request, queryset):
+        # The "delete selected" action runs outside the admin's form transaction.
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            plans_published_version_bump()
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult
 from plans.models import BasicPolicy, Department, Measure, Plan, PlanYear
+from plans.publication import plan_published_version_bump
 from projects.models import MeasureProject, Project, ProjectProgress
 
 FORMAT = "okayama-kyodo-plan-backup"
@@ -324,6 +325,7 @@ def plan_restore(*, document):
             report.rows[_label(model)] = len(rows)
     _reset_sequences(key_maps)
     report.plan = Plan.objects.get(code=code)
+    plan_published_version_bump(plan=report.plan)
     return report
 
 

@@ -464,3 +464,28 @@ class PendingUpload(models.Model):
 
     def __str__(self):
         return f"取込待ち {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PlanPublication(models.Model):
+    """Which version of a plan the committee pages and the open data show.
+
+    Bumped (plans/publication.py) by every write that changes what those pages show; the
+    cached pages are keyed by it. Not part of a plan's backup: a restored plan starts anew.
+    """
+
+    plan = models.OneToOneField(
+        Plan,
+        verbose_name="計画",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="publication",
+    )
+    version = models.PositiveBigIntegerField("公開版", default=0)
+    changed_at = models.DateTimeField("公開内容の更新日時")
+
+    class Meta:
+        verbose_name = "計画の公開版"
+        verbose_name_plural = "計画の公開版"
+
+    def __str__(self):
+        return f"{self.plan_id} 第{self.version}版"

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from indicators.models import Indicator
 from plans.models import BasicPolicy, Measure, Plan
+from plans.publication import plan_published_version_bump
 from projects.models import MeasureProject, Project
 
 
@@ -57,6 +58,7 @@ def plan_load(*, data, update=False):
     with transaction.atomic():
         loader = _PlanLoader()
         loader.load(data)
+        plan_published_version_bump(plan=loader.report.plan)
         return loader.report
 
 

@@ -3,7 +3,11 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 
-from plans.admin_mixins import ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin
+from plans.admin_mixins import (
+    PublishedStructureAdminMixin,
+    ReadOnlyEntryAdminMixin,
+    ReadOnlyHistoryAdmin,
+)
 from plans.models import Plan
 from projects.admin_import import errors_view, export_view, import_view, template_view
 from projects.models import MeasureProject, Project, ProjectProgress
@@ -38,7 +42,7 @@ class ProjectChangeList(ChangeList):
 
 
 @admin.register(Project)
-class ProjectAdmin(ReadOnlyHistoryAdmin):
+class ProjectAdmin(PublishedStructureAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["name", "code", "measure_codes", "department", "plan"]
     list_filter = ["plan", "measures__policy", "department"]
     list_select_related = ["plan", "department"]

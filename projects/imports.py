@@ -1,9 +1,11 @@
 """Importing a plan's project list from a spreadsheet: all or nothing, every row reported."""
 
 import tablib
+from django.db import transaction
 from import_export.results import RowResult
 
 from plans.audit import audit
+from plans.publication import plan_published_version_bump
 from plans.spreadsheets import ERROR, ImportReport, RowReport
 from projects.resources import COLUMNS, EXAMPLE_ROW, ProjectResource
 
@@ -28,6 +30,7 @@ def _messages(row_result):
     return tuple(f"この行を取り込めませんでした: {error.error}" for error in row_result.errors)
 
 
+@transaction.atomic
 def projects_import(*, plan, table, dry_run, user=None, progress=None):
     """Import `table` (plans.spreadsheets.Table) into `plan`'s projects.
 
@@ -58,6 +61,7 @@ def projects_import(*, plan, table, dry_run, user=None, progress=None):
     report.written = not dry_run and not report.errors and not result.has_errors()
     if report.written:
         counts = {action: sum(row.action == action for row in rows) for action in ACTIONS.values()}
+        plan_published_version_bump(plan=plan)
         audit(
             "projects.import",
             user=user,

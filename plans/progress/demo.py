@@ -9,6 +9,7 @@ from django.db import transaction
 from indicators.models import Indicator, IndicatorResult
 from plans.fiscal_years import default_entry_year
 from plans.models import Department, EntryStatus, Plan
+from plans.publication import plan_published_version_bump
 from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF, role_groups_sync
 from projects.models import Project, ProjectProgress
 
@@ -99,6 +100,7 @@ def _demo_value(indicator, index, plan, year):
     return value.quantize(Decimal(1).scaleb(-indicator.decimal_places))
 
 
+@transaction.atomic
 def demo_results_create(*, approver):
     """Approved made-up results for the plan years before the one being entered, marked デモ.
 
@@ -143,3 +145,4 @@ def demo_results_create(*, approver):
                         **approved,
                     },
                 )
+        plan_published_version_bump(plan=plan)

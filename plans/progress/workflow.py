@@ -22,6 +22,7 @@ from plans.dates import format_date, format_datetime
 from plans.fiscal_years import format_fiscal_year
 from plans.models import EntryStatus, PlanYear
 from plans.people import display_name
+from plans.publication import plan_published_version_bump
 
 EDITABLE = {EntryStatus.DRAFT, EntryStatus.RETURNED}
 
@@ -379,6 +380,7 @@ def entry_approve(*, entry, user, version):
     entry.return_reason = ""
     entry.version += 1
     _record(entry, user, "entry.approve", self_approval=self_approval)
+    plan_published_version_bump(plan=entry.plan)
     return entry
 
 
@@ -398,6 +400,9 @@ def entry_return(*, entry, user, version, reason):
     entry = _entry_to_change(entry, user, version)
     if entry.status == EntryStatus.RETURNED:
         raise WorkflowError("この入力はすでに差し戻されています。")
+    if entry.status == EntryStatus.APPROVED:
+        # Its values leave the committee pages.
+        plan_published_version_bump(plan=entry.plan)
     entry.status = EntryStatus.RETURNED
     entry.return_reason = reason
     entry.approved_by = None
@@ -419,6 +424,7 @@ def plan_year_lock(*, plan, fiscal_year, user):
     plan_year.locked_by = user
     plan_year.full_clean(validate_unique=False)
     _record(plan_year, user, "year.lock")
+    plan_published_version_bump(plan=plan)
     return plan_year
 
 
@@ -433,6 +439,7 @@ def plan_year_reopen(*, plan, fiscal_year, user):
     plan_year.locked_at = None
     plan_year.locked_by = None
     _record(plan_year, user, "year.reopen")
+    plan_published_version_bump(plan=plan)
     return plan_year
 
 

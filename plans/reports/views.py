@@ -4,14 +4,19 @@ pages, the annual report (print and .xlsx) and the open data. Only approved valu
 import re
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import get_conditional_response
+from django.utils.functional import SimpleLazyObject
+from django.utils.http import http_date, quote_etag
 
 from indicators.achievement import expected_value, format_number
 from indicators.models import Indicator
-from plans.downloads import download_response
+from plans.downloads import PUBLIC, download_response
 from plans.fiscal_years import format_fiscal_year
 from plans.models import Measure, Plan
+from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
 from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
 from plans.reports.exports import open_data_csv, open_data_json, report_workbook
@@ -43,6 +48,19 @@ def _has_demo(evaluation):
     )
 
 
+def _cached(published, name, year, build):
+    """What `build()` returns, built once per published version of the plan and kept in the
+    cache (settings.CACHES) until the plan changes. Only what is the same for every viewer is
+    kept: a table, a file, a flag; never a page with someone's name or links in it."""
+    return cache.get_or_set(f"reports.{name}.{year}.{published.key}", build)
+
+
+def _lazy_evaluation(plan, year):
+    """The plan's evaluation, computed only if a page's cached tables are missing
+    (`{% cache %}` in the template, keyed by `published_key`)."""
+    return SimpleLazyObject(lambda: plan_evaluation(plan, year))
+
+
 PLAN_CODE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
@@ -61,15 +79,17 @@ def dashboard_default(request):
 @login_required
 def overview(request, code, year):
     plan = get_plan_for_year(code, year)
-    evaluation = plan_evaluation(plan, year)
+    published = plan_published_version(plan)
+    evaluation = _lazy_evaluation(plan, year)
     return render(
         request,
         "reports/overview.html",
         _page_context(plan, year)
         | {
             "evaluation": evaluation,
+            "published_key": published.key,
             "years": range(plan.first_fiscal_year, year + 1),
-            "demo": _has_demo(evaluation),
+            "demo": _cached(published, "demo", year, lambda: _has_demo(evaluation)),
         },
     )
 
@@ -180,15 +200,17 @@ def project_page(request, code, year, pk):
 @login_required
 def report_page(request, code, year):
     plan = get_plan_for_year(code, year)
-    evaluation = plan_evaluation(plan, year)
+    published = plan_published_version(plan)
+    evaluation = _lazy_evaluation(plan, year)
     return render(
         request,
         "reports/report.html",
         _page_context(plan, year)
         | {
             "evaluation": evaluation,
+            "published_key": published.key,
             "years": range(plan.first_fiscal_year, year + 1),
-            "demo": _has_demo(evaluation),
+            "demo": _cached(published, "demo", year, lambda: _has_demo(evaluation)),
         },
     )
 
@@ -196,19 +218,36 @@ def report_page(request, code, year):
 @login_required
 def report_xlsx(request, code, year):
     plan = get_plan_for_year(code, year)
-    return download_response(
-        report_workbook(plan_evaluation(plan, year)), filename=f"{plan.code}-{year}-report.xlsx"
+    published = plan_published_version(plan)
+    workbook = _cached(
+        published, "xlsx", year, lambda: report_workbook(plan_evaluation(plan, year))
     )
+    return download_response(workbook, filename=f"{plan.code}-{year}-report.xlsx")
+
+
+OPEN_DATA_WRITERS = {"csv": open_data_csv, "json": open_data_json}
 
 
 # Open data is published on purpose: approved values only, no login.
 def open_data(request, code, extension):
+    """The file, or 304 Not Modified to a client that has this published version already
+    (If-None-Match with its ETag, or If-Modified-Since the last change)."""
     plan = get_object_or_404(Plan, code=code)
-    evaluation = plan_evaluation(plan, plan.last_fiscal_year)
-    if extension == "csv":
-        return download_response(
-            open_data_csv(evaluation), filename=f"{plan.code}.csv", public=True
+    published = plan_published_version(plan)
+    changed_at = int(published.changed_at.timestamp())
+    validators = {"ETag": quote_etag(published.key), "Last-Modified": http_date(changed_at)}
+    response = get_conditional_response(request, etag=validators["ETag"], last_modified=changed_at)
+    if response is None:
+        year = plan.last_fiscal_year
+        write = OPEN_DATA_WRITERS[extension]
+        content = _cached(
+            published, f"open-{extension}", year, lambda: write(plan_evaluation(plan, year))
         )
-    return download_response(
-        open_data_json(evaluation), filename=f"{plan.code}.json", inline=True, public=True
-    )
+        response = download_response(
+            content, filename=f"{plan.code}.{extension}", inline=extension == "json", public=True
+        )
+    elif response.status_code == 304:
+        response["Cache-Control"] = PUBLIC
+    for header, value in validators.items():
+        response[header] = value
+    return response

@@ -1,0 +1,341 @@
+"""The committee pages, the reports and the open data are built once per published version of
+a plan (plans/publication.py) and kept in the cache: every write path that changes what they
+show publishes a new version, so the next view shows the change at once; no viewer ever gets
+another's header; the open data answers a client's conditional request with 304."""
+
+import copy
+import json
+import re
+from decimal import Decimal
+from html import unescape
+from io import BytesIO, StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from indicators.models import Indicator
+from plans.backup import plan_backup, plan_restore
+from plans.models import Department, EntryStatus, Measure, Plan
+from plans.plan_file import plan_load
+from plans.progress.kinds import INDICATORS
+from plans.progress.workflow import (
+    Submission,
+    entries_submit,
+    entry_approve,
+    entry_return,
+    plan_year_lock,
+    plan_year_reopen,
+)
+from plans.publication import plan_published_version
+from plans.spreadsheets import read_table
+from projects.imports import projects_import
+from projects.models import Project
+from projects.resources import COLUMNS, REQUIRED_COLUMNS
+from tests.factories import IndicatorResultFactory, MeasureProjectFactory
+
+YEAR = 2024
+PARTICIPATION = "地域活動への市民の参加割合"
+
+
+@pytest.fixture
+def admin_client(personas):
+    client = Client()
+    client.force_login(personas["admin"])
+    return client
+
+
+@pytest.fixture
+def committee(personas):
+    client = Client()
+    client.force_login(personas["committee"])
+    return client
+
+
+def text(response):
+    assert response.status_code == 200
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
+
+
+def xlsx_text(response):
+    assert response.status_code == 200
+    workbook = load_workbook(BytesIO(response.content))
+    return " ".join(
+        str(cell)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if cell is not None
+    )
+
+
+def everything_shown(client, plan):
+    """What the overview, the print report, the .xlsx report and the open data show."""
+    year = [plan.code, YEAR]
+    return {
+        "overview": text(client.get(reverse("plans:overview", args=year))),
+        "report": text(client.get(reverse("plans:report", args=year))),
+        "xlsx": xlsx_text(client.get(reverse("plans:report_xlsx", args=year))),
+        "csv": Client().get(reverse("plans:open_csv", args=[plan.code])).content.decode("utf-8"),
+        "json": json.dumps(
+            Client().get(reverse("plans:open_json", args=[plan.code])).json(), ensure_ascii=False
+        ),
+    }
+
+
+def assert_everywhere(client, plan, shown, *, absent=False):
+    for page, content in everything_shown(client, plan).items():
+        assert (shown not in content) if absent else (shown in content), (page, shown)
+
+
+def submitted(okayama_plan, personas, value):
+    return IndicatorResultFactory(
+        indicator=Indicator.objects.get(policy__plan=okayama_plan, name=PARTICIPATION),
+        fiscal_year=YEAR,
+        value=Decimal(value),
+        status=EntryStatus.SUBMITTED,
+        entered_by=personas["staff_a"],
+    )
+
+
+# --- every write path shows at once ----------------------------------------------------------
+
+
+def test_an_approval_shows_at_once_everywhere(admin_client, okayama_plan, personas):
+    entry = submitted(okayama_plan, personas, "61.7")
+    assert_everywhere(admin_client, okayama_plan, "61.7", absent=True)  # now cached
+
+    entry_approve(entry=entry, user=personas["admin"], version=entry.version)
+
+    assert_everywhere(admin_client, okayama_plan, "61.7")
+
+
+def test_returning_an_approved_value_takes_it_off_at_once(admin_client, okayama_plan, personas):
+    entry = submitted(okayama_plan, personas, "61.7")
+    entry = entry_approve(entry=entry, user=personas["admin"], version=entry.version)
+    assert_everywhere(admin_client, okayama_plan, "61.7")
+
+    entry_return(entry=entry, user=personas["admin"], version=entry.version, reason="桁違い")
+
+    assert_everywhere(admin_client, okayama_plan, "61.7", absent=True)
+
+
+def test_a_submission_publishes_nothing(okayama_plan, personas):
+    # The results import submits; only an approval reaches the committee pages.
+    before = plan_published_version(okayama_plan)
+    indicator = Indicator.objects.get(policy__plan=okayama_plan, name=PARTICIPATION)
+    indicator.department = personas["department_a"]
+    indicator.save()
+    entries_submit(
+        kind=INDICATORS, plan=okayama_plan, fiscal_year=YEAR, user=personas["staff_a"],
+        submissions=[Submission(indicator, {"value": Decimal("61.7")})], dry_run=False,
+        action="results.import",
+    )  # fmt: skip
+    assert plan_published_version(okayama_plan) == before
+
+
+@pytest.mark.parametrize("write", ["lock", "reopen"])
+def test_locking_and_reopening_a_year_publish_a_new_version(okayama_plan, personas, write):
+    plan_year_lock(plan=okayama_plan, fiscal_year=YEAR, user=personas["admin"])
+    before = plan_published_version(okayama_plan)
+    if write == "lock":
+        plan_year_reopen(plan=okayama_plan, fiscal_year=YEAR, user=personas["admin"])
+        plan_year_lock(plan=okayama_plan, fiscal_year=YEAR, user=personas["admin"])
+    else:
+        plan_year_reopen(plan=okayama_plan, fiscal_year=YEAR, user=personas["admin"])
+    after = plan_published_version(okayama_plan)
+    assert after.version > before.version and after.key != before.key
+
+
+def test_the_project_list_import_shows_at_once(admin_client, okayama_plan):
+    assert_everywhere(admin_client, okayama_plan, "新しい協働事業", absent=True)
+    table = read_table(
+        '"事業コード","事業名","事業概要","基本施策","所管課"\r\n"P-100","新しい協働事業","","1-1",""'
+        .encode(),
+        "projects.csv", columns=COLUMNS, required=REQUIRED_COLUMNS,
+    )  # fmt: skip
+
+    assert projects_import(plan=okayama_plan, table=table, dry_run=False).written
+
+    shown = everything_shown(admin_client, okayama_plan)
+    # The open data lists indicators only; every report lists the projects.
+    for page in ["overview", "report", "xlsx"]:
+        assert "新しい協働事業" in shown[page], page
+
+
+def test_loading_the_plan_file_again_shows_at_once(admin_client, seed_results, okayama_plan_data):
+    okayama_plan = seed_results  # with approved values, so that the open data lists indicators
+    assert_everywhere(admin_client, okayama_plan, "4200", absent=True)
+    corrected = copy.deepcopy(okayama_plan_data)
+    corrected["policies"][1]["indicators"][1]["target"] = "4200"
+
+    plan_load(data=corrected, update=True)
+
+    shown = everything_shown(admin_client, okayama_plan)
+    for page in ["csv", "json"]:
+        assert "4200" in shown[page], page
+    for page in ["overview", "report"]:
+        assert "4,200" in shown[page], page
+
+
+def test_a_restored_plan_shows_what_its_backup_holds(admin_client, okayama_plan, personas):
+    document = json.loads(json.dumps(plan_backup(plan=okayama_plan), default=str))
+    entry = submitted(okayama_plan, personas, "61.7")
+    entry_approve(entry=entry, user=personas["admin"], version=entry.version)
+    assert_everywhere(admin_client, okayama_plan, "61.7")
+    Plan.objects.filter(pk=okayama_plan.pk).delete()
+
+    restored = plan_restore(document=document).plan
+
+    assert_everywhere(admin_client, restored, "61.7", absent=True)
+
+
+def test_the_demo_data_shows_at_once(admin_client, okayama_plan, settings):
+    for page in ["overview", "report"]:
+        assert "デモ用データ" not in everything_shown(admin_client, okayama_plan)[page]
+    settings.DEBUG = True  # the command refuses to run on a production server
+    call_command("create_demo_accounts", stdout=StringIO())
+    settings.DEBUG = False
+    shown = everything_shown(admin_client, okayama_plan)
+    assert "デモ用データ" in shown["overview"] and "デモ用データ" in shown["report"]
+
+
+def admin_form_data(client, url):
+    """What the admin's change form would send back unchanged: its fields and inlines."""
+    context = client.get(url).context
+    data, forms = {}, [context["adminform"].form]
+    for inline in context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        data |= {management[name].html_name: management[name].value() for name in management.fields}
+        forms += formset.initial_forms
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is None or value is False:
+                continue
+            data[field.html_name] = [str(v) for v in value] if isinstance(value, list) else value
+    return data
+
+
+def edited_in_admin(client, obj, field, value):
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    data = admin_form_data(client, url) | {field: value}
+    # Followed to the list, which shows (and so uses up) the message naming the new value.
+    response = client.post(url, data, follow=True)
+    assert response.redirect_chain, response.content.decode()[:3000]
+
+
+STRUCTURE_EDITS = {
+    "計画": (lambda plan: plan, "title", ["report", "xlsx"]),
+    "基本方針": (lambda plan: plan.policies.get(number=1), "title", ["overview", "report", "xlsx"]),
+    "基本施策": (
+        lambda plan: Measure.objects.get(policy__plan=plan, policy__number=1, number=1),
+        "title",
+        ["overview", "report", "xlsx"],
+    ),
+    "成果指標": (
+        lambda plan: Indicator.objects.get(policy__plan=plan, name=PARTICIPATION),
+        "name",
+        ["overview", "report", "xlsx", "csv", "json"],
+    ),
+    "事業": (
+        lambda plan: Project.objects.filter(plan=plan).order_by("pk").first(),
+        "name",
+        ["overview", "report", "xlsx"],
+    ),
+}
+
+
+@pytest.mark.parametrize("model", STRUCTURE_EDITS)
+def test_an_admin_edit_of_the_plan_shows_at_once(admin_client, seed_results, model):
+    okayama_plan = seed_results  # with approved values, so that the open data lists indicators
+    find, field, pages = STRUCTURE_EDITS[model]
+    everything_shown(admin_client, okayama_plan)  # cached
+
+    edited_in_admin(admin_client, find(okayama_plan), field, "管理画面で直した名前")
+
+    shown = everything_shown(admin_client, okayama_plan)
+    for page in pages:
+        assert "管理画面で直した名前" in shown[page], page
+
+
+def test_renaming_a_department_in_the_admin_shows_at_once(admin_client, okayama_plan, personas):
+    project = Project.objects.filter(plan=okayama_plan).order_by("pk").first()
+    project.department = personas["department_a"]
+    project.save()
+    department = Department.objects.get(pk=personas["department_a"].pk)
+    everything_shown(admin_client, okayama_plan)
+
+    edited_in_admin(admin_client, department, "name", "協働推進課(新)")
+
+    shown = everything_shown(admin_client, okayama_plan)
+    assert "協働推進課(新)" in shown["overview"] and "協働推進課(新)" in shown["report"]
+
+
+def test_deleting_a_project_in_the_admin_shows_at_once(admin_client, okayama_plan):
+    measure = Measure.objects.get(policy__plan=okayama_plan, policy__number=1, number=1)
+    project = MeasureProjectFactory(
+        measure=measure, project__plan=okayama_plan, project__name="取りやめる事業"
+    ).project
+    assert project.name in everything_shown(admin_client, okayama_plan)["overview"]
+    url = reverse("admin:projects_project_delete", args=[project.pk])
+
+    assert admin_client.post(url, {"post": "yes"}, follow=True).redirect_chain
+
+    assert project.name not in everything_shown(admin_client, okayama_plan)["overview"]
+
+
+# --- one viewer's page never reaches another -------------------------------------------------
+
+
+def test_each_role_sees_its_own_header_on_the_cached_overview(
+    admin_client, committee, okayama_plan, django_assert_max_num_queries
+):
+    url = reverse("plans:overview", args=[okayama_plan.code, YEAR])
+    admin_page = text(admin_client.get(url))
+    with django_assert_max_num_queries(12):  # the tables come from the cache
+        committee_page = text(committee.get(url))
+
+    assert "alice さん" in admin_page and "管理画面" in admin_page
+    assert "dave さん" in committee_page
+    assert "alice" not in committee_page and "管理画面" not in committee_page
+    assert "確認・承認" in admin_page and "確認・承認" not in committee_page
+    tables = admin_page[admin_page.index("計画全体") :]
+    assert tables == committee_page[committee_page.index("計画全体") :]
+
+
+def test_a_repeat_view_of_the_overview_runs_fewer_queries(
+    committee, okayama_plan, django_assert_max_num_queries
+):
+    url = reverse("plans:overview", args=[okayama_plan.code, YEAR])
+    with CaptureQueriesContext(connection) as first:
+        committee.get(url)
+    with django_assert_max_num_queries(len(first) - 10):
+        committee.get(url)
+
+
+# --- conditional requests for the open data --------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["plans:open_csv", "plans:open_json"])
+def test_open_data_answers_a_conditional_request_with_304(okayama_plan, personas, name):
+    url = reverse(name, args=[okayama_plan.code])
+    visitor = Client()
+    first = visitor.get(url)
+    assert first.status_code == 200 and first["ETag"] and first["Last-Modified"]
+
+    assert visitor.get(url, headers={"if-none-match": first["ETag"]}).status_code == 304
+    since = visitor.get(url, headers={"if-modified-since": first["Last-Modified"]})
+    assert since.status_code == 304 and since["ETag"] == first["ETag"]
+
+    entry = submitted(okayama_plan, personas, "61.7")
+    entry_approve(entry=entry, user=personas["admin"], version=entry.version)
+
+    again = visitor.get(url, headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]
+    assert "61.7" in again.content.decode("utf-8") and "61.7" not in first.content.decode("utf-8")
