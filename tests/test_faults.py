@@ -22,7 +22,7 @@ It is killed only once it is really writing, that is when both hold:
   (`pg_stat_activity.backend_xid`, assigned at the first write) and a RowExclusiveLock on the
   project table.
 
-The kill thus comes halfway through the writing pass, some 7,000 of the 15,000 projects (with
+The kill thus comes halfway through the writing pass, some 3,000 of the 6,000 projects (with
 their measure rows and history rows) sent to the database in batches, none of them committed.
 """
 
@@ -56,7 +56,7 @@ BASE_DIR = Path(settings.BASE_DIR)
 PLAN_FILE = BASE_DIR / "fixtures" / "plans" / "okayama-kyodo-2021.toml"
 PLAN = "okayama-kyodo-2021"
 # The whole import (check pass, then writing pass) takes about 8 s here, on either database.
-ROWS = 15_000
+ROWS = 6_000
 MEASURES = "1-1、2-3"  # two measure rows per project: more to write, more to leave behind
 PROGRESS = re.compile(r"確認中 ([\d,]+)/([\d,]+)行")
 TIMEOUT = 300
