@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PLAN_FILE ?= fixtures/plans/okayama-kyodo-2021.toml
 HOST ?= 127.0.0.1:8000
+# Test processes (pytest-xdist): one per core; PYTEST_WORKERS=0 runs in this process alone.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test test-fast install migrate load-plan demo lint format check-migrations clean
 
@@ -15,10 +17,10 @@ test: install
 	@test -x "$${CHROMIUM_PATH:-$$(command -v chromium || echo /usr/bin/chromium)}" || \
 	  echo "注意: Chromium がないため、ブラウザのテスト (tests/browser) を飛ばします。" \
 	       "実行するには: apt-get install chromium fonts-noto-cjk"
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow and not browser"
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --no-migrations -m "not slow and not browser"
 
 install: $(VENV)/.installed
 

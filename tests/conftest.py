@@ -1,3 +1,5 @@
+import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -152,3 +154,33 @@ def seed_results(okayama_plan):
                 status=EntryStatus.APPROVED,
             )
     return okayama_plan
+
+
+# The browser journeys' screenshots and axe results (tests/browser) are this run's only. These
+# hooks live here, not in tests/browser/conftest.py, because with pytest-xdist the controlling
+# process loads only this conftest; the workers write the files.
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):
+        shutil.rmtree(ARTIFACTS, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    # Read back from the files each check wrote: with `-n 2` the checks ran in worker processes.
+    checked_pages = [json.loads(path.read_text()) for path in sorted(ARTIFACTS.glob("axe-*.json"))]
+    if not checked_pages:
+        return
+    failing = [page["page"] for page in checked_pages if page["violations"]]
+    review = sorted(
+        {item.split()[1].rstrip(":") for page in checked_pages for item in page["needs_review"]}
+    )
+    terminalreporter.write_sep("-", "axe-core (WCAG 2.1 A/AA)")
+    terminalreporter.write_line(
+        f"{len(checked_pages)} pages checked, {len(failing)} with violations"
+        + (f": {', '.join(failing)}" if failing else "")
+    )
+    if review:
+        terminalreporter.write_line(f"left for a person to review: {', '.join(review)}")
+    terminalreporter.write_line(f"results and screenshots: {ARTIFACTS}")

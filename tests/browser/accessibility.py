@@ -30,7 +30,6 @@ FAIL_WHEN_UNDECIDED = {"aria-valid-attr-value"}
 EXCUSED = {}
 
 _axe = Axe()
-checked_pages = []
 
 
 def _excuse(name, rule):
@@ -75,7 +74,6 @@ def assert_accessible(page, name, *, keep=True):
     if not keep:  # a deliberately broken example, left out of the summary
         assert not violations, "\n".join(record["violations"])
         return
-    checked_pages.append(record)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^\w.-]+", "_", name)
     (ARTIFACTS / f"axe-{safe}.json").write_text(

@@ -7,7 +7,6 @@ REQUIRE_BROWSER=1, which turns that skip into a failure.
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from indicators.models import Indicator
 from plans.models import BasicPolicy
 from projects.models import Project
-from tests.browser.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPORT_CSP
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, REPORT_CSP
 
 SKIP_REASON = (
     f"ブラウザのテストを飛ばしました: Chromium がありません ({CHROMIUM})。"
@@ -29,8 +28,6 @@ def chromium_available():
 
 def pytest_collection_modifyitems(config, items):
     if chromium_available():
-        # The screenshots and axe results are this run's only, never an earlier run's.
-        shutil.rmtree(ARTIFACTS, ignore_errors=True)
         return
     here = Path(__file__).parent
     browser_items = [item for item in items if here in Path(item.fspath).parents]
@@ -41,25 +38,6 @@ def pytest_collection_modifyitems(config, items):
     marker = pytest.mark.skip(reason=SKIP_REASON)
     for item in browser_items:
         item.add_marker(marker)
-
-
-def pytest_terminal_summary(terminalreporter):
-    from tests.browser.accessibility import checked_pages
-
-    if not checked_pages:
-        return
-    failing = [page["page"] for page in checked_pages if page["violations"]]
-    review = sorted(
-        {item.split()[1].rstrip(":") for page in checked_pages for item in page["needs_review"]}
-    )
-    terminalreporter.write_sep("-", "axe-core (WCAG 2.1 A/AA)")
-    terminalreporter.write_line(
-        f"{len(checked_pages)} pages checked, {len(failing)} with violations"
-        + (f": {', '.join(failing)}" if failing else "")
-    )
-    if review:
-        terminalreporter.write_line(f"left for a person to review: {', '.join(review)}")
-    terminalreporter.write_line(f"results and screenshots: {ARTIFACTS}")
 
 
 @pytest.fixture(scope="module")
