@@ -76,14 +76,15 @@ def dashboard_default(request):
     return redirect_to_default_year("plans:overview", plan)
 
 
-@login_required
-def overview(request, code, year):
+def _evaluation_page(request, code, year, template_name):
+    """The overview and the print report: the plan's evaluation for the year, whose tables the
+    templates keep in the cache until the plan's published version changes."""
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)
     evaluation = _lazy_evaluation(plan, year)
     return render(
         request,
-        "reports/overview.html",
+        template_name,
         _page_context(plan, year)
         | {
             "evaluation": evaluation,
@@ -92,6 +93,11 @@ def overview(request, code, year):
             "demo": _cached(published, "demo", year, lambda: _has_demo(evaluation)),
         },
     )
+
+
+@login_required
+def overview(request, code, year):
+    return _evaluation_page(request, code, year, "reports/overview.html")
 
 
 @login_required
@@ -199,20 +205,7 @@ def project_page(request, code, year, pk):
 
 @login_required
 def report_page(request, code, year):
-    plan = get_plan_for_year(code, year)
-    published = plan_published_version(plan)
-    evaluation = _lazy_evaluation(plan, year)
-    return render(
-        request,
-        "reports/report.html",
-        _page_context(plan, year)
-        | {
-            "evaluation": evaluation,
-            "published_key": published.key,
-            "years": range(plan.first_fiscal_year, year + 1),
-            "demo": _cached(published, "demo", year, lambda: _has_demo(evaluation)),
-        },
-    )
+    return _evaluation_page(request, code, year, "reports/report.html")
 
 
 @login_required
