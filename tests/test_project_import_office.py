@@ -358,6 +358,10 @@ def test_the_office_list_imports_from_the_command_line(okayama_plan, departments
     assert "シート「事業一覧」の4行目を見出しとして読みました。" in output
     assert "シート「事業一覧」の7行目「2事業」: 読み飛ばし" in output
     assert Project.objects.get(plan=okayama_plan, code="K-03")
+    # Not a terminal: each pass says how far it is and the time left, line by line.
+    progress = err.getvalue().splitlines()
+    assert progress[0].startswith("確認中 3/3行(残り約")
+    assert any(line.startswith("書き込み中 2/2行(残り約") for line in progress)
 
 
 def test_the_command_names_sheet_and_row_of_an_error(okayama_plan, tmp_path):

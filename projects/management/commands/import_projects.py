@@ -1,4 +1,3 @@
-import sys
 import time
 from pathlib import Path
 
@@ -17,8 +16,8 @@ class _Bar:
 
     PLAIN_EVERY = 200
 
-    def __init__(self, progress, label, total):
-        self.progress, self.label, self.total = progress, label, total
+    def __init__(self, progress, label, total, plain):
+        self.progress, self.label, self.total, self.plain = progress, label, total, plain
         self.done = self.shown = 0
         self.started = time.monotonic()
         self.task = progress.add_task(label, total=total) if progress.console.is_terminal else None
@@ -31,10 +30,8 @@ class _Bar:
             self.shown = self.done
             elapsed = time.monotonic() - self.started
             left = elapsed / self.done * (self.total - self.done) if self.done else 0
-            sys.stderr.write(
-                f"{self.label}中 {self.done:,}/{self.total:,}行(残り約{left:,.0f}秒)\n"
-            )
-            sys.stderr.flush()
+            self.plain.write(f"{self.label}中 {self.done:,}/{self.total:,}行(残り約{left:,.0f}秒)")
+            self.plain.flush()
 
     def close(self):
         if self.task is not None:
@@ -85,7 +82,7 @@ class Command(BaseCommand):
                     plan=target,
                     table=table,
                     dry_run=dry_run,
-                    progress=lambda label, total: _Bar(bars, label, total),
+                    progress=lambda label, total: _Bar(bars, label, total, self.stderr),
                 )
 
         report = run(dry_run=True)
