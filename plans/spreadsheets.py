@@ -818,3 +818,7 @@ class ImportReport:
     @property
     def errors(self):
         return [row for row in self.rows if row.action == ERROR]
+
+    @property
+    def unchanged(self):
+        return self.counts["変更なし"]

@@ -25,7 +25,7 @@ from simple_history.utils import bulk_create_with_history
 
 from plans.audit import audit
 from plans.codes import measure_codes, normalize_code
-from plans.models import Department, Measure
+from plans.models import Department, Measure, Plan
 from plans.publication import plan_published_version_bump
 from plans.spreadsheets import (
     BLANK,
@@ -54,7 +54,7 @@ BATCH_SIZE = 1000
 # A total or subtotal under the list (合計, 計, 小計, 総計, 合　計, 合計(28事業)) and a note
 # (※..., 注..., (注1)...), recognised in the code or name cell.
 TOTAL = re.compile(r"^(?:合計|総計|小計|累計|計)(?:$|[(\[:：\d])")
-NOTE = re.compile(r"^(?:※|\*|[(\[]?注(?:$|[\d)\]:：.、]))")
+NOTE = re.compile(r"^(?:※|\*|[(\[]?注(?:$|[\d)\]:.、\s]))")
 CODE, NAME, SUMMARY, MEASURES, DEPARTMENT = COLUMNS[1:]
 FIELD_LIMITS = {CODE: Project._meta.get_field("code"), NAME: Project._meta.get_field("name")}
 
@@ -150,7 +150,7 @@ class _Checker:
                     action=SKIPPED,
                     messages=(f"「{text}」は合計・小計の行として読み飛ばしました。",),
                 )
-            if NOTE.match(compact):
+            if NOTE.match(unicodedata.normalize("NFKC", text)):
                 return RowReport(
                     number=number,
                     name=name or text,
@@ -341,6 +341,33 @@ def projects_import(*, plan, table, dry_run, user=None, progress=None):
     when any row has an error, nothing at all. `progress(label, total)`, if given, returns a
     bar with update(count) and close() for each pass (checking, writing).
     """
+    if dry_run:
+        return _checked(plan, table, progress)[0]
+    with transaction.atomic():
+        # One import into a plan at a time: what was checked is what gets written.
+        Plan.objects.select_for_update().filter(pk=plan.pk).exists()
+        report, rows, changing, projects = _checked(plan, table, progress)
+        if report.errors:
+            return report
+        _write(plan, rows, report.rows, changing, projects, user, progress)
+        counts = report.counts
+        if counts["新規"] or counts["変更"]:
+            plan_published_version_bump(plan=plan)
+        report.written = True
+        audit(
+            "projects.import",
+            user=user,
+            plan=plan,
+            rows=len(report.rows),
+            created=counts["新規"],
+            updated=counts["変更"],
+        )
+    return report
+
+
+def _checked(plan, table, progress):
+    """The report of every row, and what writing needs: the rows understood, the projects whose
+    name or code the file changes, and the plan's projects as read."""
     projects = _ProjectList(plan)
     checker = _Checker(projects, set(table.found_columns))
     reports, rows = [], []
@@ -365,22 +392,7 @@ def projects_import(*, plan, table, dry_run, user=None, progress=None):
     report = ImportReport(
         rows=reports, unknown_columns=table.unknown_columns, notices=_notices(table, reports)
     )
-    if dry_run or report.errors:
-        return report
-    counts = report.counts
-    with transaction.atomic():
-        _write(plan, rows, reports, changing, projects, user, progress)
-        plan_published_version_bump(plan=plan)
-    report.written = True
-    audit(
-        "projects.import",
-        user=user,
-        plan=plan,
-        rows=len(reports),
-        created=counts["新規"],
-        updated=counts["変更"],
-    )
-    return report
+    return report, rows, changing, projects
 
 
 def _notices(table, reports):

@@ -68,7 +68,10 @@ def test_a_file_without_summary_or_department_leaves_them_unchanged(okayama_plan
     described.refresh_from_db()
     assert described.summary == summary
     assert described.department.name == "地域づくり支援課"
-    assert any("ファイルにない列(ID、" not in n and "事業概要" in n for n in report.notices)
+    assert (
+        "ファイルにない列(事業コード、事業概要、所管課)は、登録済みの事業では今のまま変更しません。"
+        in report.notices
+    )
 
 
 def test_a_file_without_the_measure_column_keeps_every_measure_link(okayama_plan, described):
@@ -153,6 +156,18 @@ def test_the_preview_shows_each_change_from_what_to_what(admin_client, okayama_p
     html = response.content.decode()
     assert "所管課: 「地域づくり支援課」→「市民協働企画課」" in html
     assert "基本施策: 「1-1」→「1-1、2-1」" in html
+
+
+def test_the_preview_table_leaves_out_unchanged_rows(admin_client, okayama_plan):
+    response = admin_client.get(reverse("admin:projects_project_export", args=[okayama_plan.code]))
+    response = admin_client.post(
+        reverse("admin:projects_project_import"),
+        {"plan": okayama_plan.pk, "file": SimpleUploadedFile("一覧.xlsx", response.content)},
+    )
+    html = response.content.decode()
+    assert "変更なし 28件" in html
+    assert "変更なしの28行は、下の表に載せていません。" in html
+    assert "<td>区づくり推進事業</td>" not in html
 
 
 # --- Totals, notes, projects with nothing ------------------------------------------------------
