@@ -738,9 +738,15 @@ def similar_columns(table, aliases=None):
     return pairs
 
 
+# Titles of the column that numbers the rows, common in office lists: never a missing column.
+ROW_NUMBER_TITLES = {"No", "No.", "NO", "NO.", "no", "no.", "#", "番号", "連番", "通し番号", "項番"}
+
+
 def _looks_alike(typed, name):
     """所管課名称 holds 所管課; 担当係 is close to 担当課. A title of two characters is only
-    alike when it holds the name: 番号 or No. columns are common and number the rows."""
+    alike when it holds the name."""
+    if typed in ROW_NUMBER_TITLES:
+        return False
     if len(name) >= 2 and name in typed:
         return True
     if len(typed) < 3:

@@ -198,6 +198,12 @@ def test_total_and_note_rows_are_skipped_with_a_notice(okayama_plan, departments
     assert Project.objects.get(code="K-01").name == "新しい講座"
 
 
+@pytest.mark.parametrize("title", ["No.", "番号", "連番", "備考", "予算額"])
+def test_a_row_number_or_other_column_is_not_taken_for_a_missing_one(okayama_plan, title):
+    table = read_project_list(office_file([title, "事業名"], [["1", "講座"]]), "一覧.xlsx")
+    assert table.unknown_columns == [title]
+
+
 def test_a_new_project_with_neither_measure_nor_department_is_refused(okayama_plan):
     count = Project.objects.count()
     report = office_import(
