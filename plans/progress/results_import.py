@@ -195,13 +195,14 @@ def _file_identity(table, fiscal_year, department):
         year = _stated_year(row[YEAR_COLUMN])
         if year is None:
             raise WorkflowError(
-                f"{number}行目の「{YEAR_COLUMN}」の「{row[YEAR_COLUMN]}」を年度として読めません。"
+                f"{table.place(number)}の「{YEAR_COLUMN}」の「{row[YEAR_COLUMN]}」を年度として"
+                "読めません。"
                 f"記入用ファイルの灰色の列は変更しないでください。"
             )
         if year != fiscal_year:
             wanted = format_fiscal_year(fiscal_year)
             raise WorkflowError(
-                f"このファイルは{whose}{format_fiscal_year(year)}分です({number}行目の"
+                f"このファイルは{whose}{format_fiscal_year(year)}分です({table.place(number)}の"
                 f"「{YEAR_COLUMN}」)。{wanted}の実績は、{wanted}の記入用ファイル(確認・承認の画面"
                 "から書き出せます)に記入してもらってください。"
             )
