@@ -496,10 +496,25 @@ def test_the_entry_rules_hold_for_every_row_of_a_fill_in_file(office, plan, pers
     ]
 
 
-def test_the_wrong_kind_is_refused_with_a_message(office, plan, personas):
+def test_a_file_of_the_other_kind_is_refused_saying_which_it_is(office, plan, personas, tmp_path):
     content = download(office, plan, "projects", personas["department_a"]).content
     html = preview(office, plan, "indicators", content).content.decode()
-    assert "指標名" in html and "この内容で取り込む" not in html
+    assert "このファイルは事業の進捗のファイルです" in html
+    assert "取り込むものを「事業の進捗」にしてください" in html
+    path = tmp_path / "projects.xlsx"
+    path.write_bytes(download(office, plan, "indicators", personas["department_a"]).content)
+    with pytest.raises(CommandError, match="このファイルは成果指標の実績のファイルです"):
+        call_command(
+            "import_results", str(path), plan=plan.code, year=YEAR, kind="projects",
+            user=personas["admin"].username, stdout=io.StringIO(),
+        )  # fmt: skip
+    # A file that is neither is refused for the columns it lacks, as before.
+    text = "名称,値\r\n何か,1\r\n"
+    file = SimpleUploadedFile("other.csv", text.encode("utf-8"))
+    url = reverse("plans:results_import", args=[plan.code, YEAR])
+    html = office.post(url, {"kind": "indicators", "file": file}).content.decode()
+    assert "「指標名」「実績値」を含む見出しの行を探しました" in html
+    assert "のファイルです" not in html
 
 
 # --- The import page -----------------------------------------------------------------------

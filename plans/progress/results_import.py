@@ -28,6 +28,7 @@ from plans.access import require_plan_admin
 from plans.fiscal_years import ERAS, format_fiscal_year
 from plans.progress.fill_in import (
     DEPARTMENT_COLUMN,
+    KIND_LABELS,
     NOT_MEASURED,
     REFERENCE_COLUMNS,
     REFERENCE_PATTERN,
@@ -43,7 +44,15 @@ from plans.progress.workflow import (
     entries_submit,
     saved_by,
 )
-from plans.spreadsheets import BLANK, ERROR, ImportReport, RowReport, normalize_header
+from plans.spreadsheets import (
+    BLANK,
+    ERROR,
+    ImportReport,
+    RowReport,
+    SpreadsheetError,
+    normalize_header,
+    read_table,
+)
 from projects.models import ProjectProgress
 
 IDENTITY_COLUMNS = [YEAR_COLUMN, DEPARTMENT_COLUMN]
@@ -127,6 +136,31 @@ def _project_values(project, row):
         **amounts,
     }
     return values, errors
+
+
+def read_results_table(data, filename, *, kind, encoding=None):
+    """The file as a table of `kind`'s columns. A file of the other kind (a project file
+    chosen as indicators) is refused saying so, rather than by the columns it lacks."""
+    spec = RESULT_KINDS[kind]
+    try:
+        return read_table(
+            data, filename, columns=spec.columns, required=spec.required, encoding=encoding
+        )
+    except SpreadsheetError as refusal:
+        [other] = [name for name in RESULT_KINDS if name != kind]
+        other_spec = RESULT_KINDS[other]
+        try:
+            read_table(
+                data, filename, columns=other_spec.columns, required=other_spec.required,
+                encoding=encoding,
+            )  # fmt: skip
+        except SpreadsheetError:
+            raise refusal from None
+        raise SpreadsheetError(
+            f"このファイルは{KIND_LABELS[other]}のファイルです(見出しに「{other_spec.key_column}」"
+            f"があり、「{spec.key_column}」がありません)。取り込むものを"
+            f"「{KIND_LABELS[other]}」にしてください。"
+        ) from refusal
 
 
 def _targets(result_kind, plan):

@@ -4,9 +4,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from plans.models import Department, Plan
-from plans.progress.results_import import RESULT_KINDS, results_import
+from plans.progress.results_import import RESULT_KINDS, read_results_table, results_import
 from plans.progress.workflow import WorkflowError
-from plans.spreadsheets import SpreadsheetError, read_table
+from plans.spreadsheets import SpreadsheetError
 
 
 class Command(BaseCommand):
@@ -40,16 +40,9 @@ class Command(BaseCommand):
             department = Department.objects.filter(name=name).first()
             if department is None:
                 raise CommandError(f"所管課「{name}」はありません。")
-        spec = RESULT_KINDS[kind]
         path = Path(file)
         try:
-            table = read_table(
-                path.read_bytes(),
-                path.name,
-                columns=spec.columns,
-                required=spec.required,
-                encoding=encoding,
-            )
+            table = read_results_table(path.read_bytes(), path.name, kind=kind, encoding=encoding)
             report = results_import(
                 plan=target,
                 fiscal_year=year,

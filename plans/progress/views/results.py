@@ -22,7 +22,7 @@ from plans.progress.fill_in import (
     fill_in_zip,
     fill_in_zip_filename,
 )
-from plans.progress.results_import import RESULT_KINDS, results_import
+from plans.progress.results_import import read_results_table, results_import
 from plans.progress.workflow import WorkflowError
 from plans.spreadsheets import ENCODING_CHOICES, MAX_BYTES, SpreadsheetError
 from plans.views.common import get_plan_for_year
@@ -55,8 +55,8 @@ class ResultsImport(SpreadsheetImport):
         super().__init__(request)
         self.plan, self.year = plan, year
 
-    def columns(self, *, kind, department):
-        return RESULT_KINDS[kind].columns, RESULT_KINDS[kind].required
+    def read(self, data, filename, *, encoding, kind, department):
+        return read_results_table(data, filename, kind=kind, encoding=encoding)
 
     def run(self, table, *, dry_run, kind, department):
         return results_import(
