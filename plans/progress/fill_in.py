@@ -69,7 +69,10 @@ class Column:
     title: str
     width: int
     entered: bool = False  # filled in by the department: white and unlocked
-    wrapped: bool = False  # long text
+    choices: tuple = ()  # offered as a drop-down list, and nothing else accepted
+    prompt: str = ""  # what the drop-down says
+    number: bool = False  # only a number may be typed
+    minimum: int | None = None  # and none below this
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,6 @@ AMOUNT_FORMAT = _number_format(0, "千円")
 class SheetTable:
     columns: list
     rows: list
-    lists: dict  # column title -> (choices, what to tell the person)
     frozen: int  # columns that stay in view when scrolling right
 
 
@@ -138,14 +140,20 @@ def _indicator_table(fiscal_year, earlier_years, targets, entries, approved):
     columns = [
         Column(YEAR_COLUMN, 10),
         Column(DEPARTMENT_COLUMN, 18),
-        Column("指標名", 40, wrapped=True),
+        Column("指標名", 40),
         Column("単位", 8),
         Column("基準値", 11),
         Column("目標値", 11),
         *(Column(EARLIER_VALUE.format(year=year), 12) for year in earlier_years),
-        Column("実績値", 13, entered=True),
-        Column("測定なし", 9, entered=True),
-        Column("要因分析", 50, entered=True, wrapped=True),
+        Column("実績値", 13, entered=True, number=True),
+        Column(
+            "測定なし",
+            9,
+            entered=True,
+            choices=(NOT_MEASURED,),
+            prompt="測定しなかった年度だけ「はい」を選んでください(そのときは実績値を空欄に)。",
+        ),
+        Column("要因分析", 50, entered=True),
         Column(VERSION_COLUMN, 5),
     ]
     rows = []
@@ -174,13 +182,7 @@ def _indicator_table(fiscal_year, earlier_years, targets, entries, approved):
                 entry.version if entry else 0,
             ]
         )
-    lists = {
-        "測定なし": (
-            [NOT_MEASURED],
-            "測定しなかった年度だけ「はい」を選んでください(そのときは実績値を空欄に)。",
-        )
-    }
-    return SheetTable(columns, rows, lists, frozen=3)
+    return SheetTable(columns, rows, frozen=3)
 
 
 def _project_table(fiscal_year, earlier_years, targets, entries, approved):
@@ -189,14 +191,26 @@ def _project_table(fiscal_year, earlier_years, targets, entries, approved):
         Column(YEAR_COLUMN, 10),
         Column(DEPARTMENT_COLUMN, 18),
         Column("事業コード", 11),
-        Column("事業名", 36, wrapped=True),
+        Column("事業名", 36),
         *(Column(EARLIER_GRADE.format(year=year), 13) for year in earlier_years),
-        Column("実施内容・実績", 50, entered=True, wrapped=True),
-        Column("自己評価", 13, entered=True),
-        Column("課題", 40, entered=True, wrapped=True),
-        Column("今後の方向性", 13, entered=True),
-        Column("予算額", 15, entered=True),
-        Column("決算額", 15, entered=True),
+        Column("実施内容・実績", 50, entered=True),
+        Column(
+            "自己評価",
+            13,
+            entered=True,
+            choices=tuple(grades.values()),
+            prompt="一覧から選んでください(A 達成〜D 遅れ)。",
+        ),
+        Column("課題", 40, entered=True),
+        Column(
+            "今後の方向性",
+            13,
+            entered=True,
+            prompt="一覧から選んでください。",
+            choices=tuple(label for _, label in ProjectProgress.Outlook.choices),
+        ),
+        Column("予算額", 15, entered=True, number=True, minimum=0),
+        Column("決算額", 15, entered=True, number=True, minimum=0),
         Column(VERSION_COLUMN, 5),
     ]
     rows = []
@@ -223,14 +237,7 @@ def _project_table(fiscal_year, earlier_years, targets, entries, approved):
                 entry.version if entry else 0,
             ]
         )
-    lists = {
-        "自己評価": (list(grades.values()), "一覧から選んでください(A 達成〜D 遅れ)。"),
-        "今後の方向性": (
-            [label for _, label in ProjectProgress.Outlook.choices],
-            "一覧から選んでください。",
-        ),
-    }
-    return SheetTable(columns, rows, lists, frozen=4)
+    return SheetTable(columns, rows, frozen=4)
 
 
 TABLES = {"indicators": _indicator_table, "projects": _project_table}
@@ -262,38 +269,37 @@ def _add_styles(workbook):
         workbook.add_named_style(style)
 
 
-def _list_validation(choices, prompt, cells):
-    validation = DataValidation(
-        type="list",
-        formula1='"' + ",".join(choices) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="一覧にない値です",
-        error=prompt,
-        showInputMessage=True,
-        prompt=prompt,
-    )
-    validation.add(cells)
-    return validation
-
-
-def _number_validation(title, cells, *, minimum=None):
-    validation = DataValidation(
-        type="decimal",
-        operator="greaterThanOrEqual" if minimum is not None else "between",
-        formula1=str(minimum) if minimum is not None else "-1E+15",
-        formula2=None if minimum is not None else "1E+15",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="数値を入力してください",
-        error=f"{title}は数値で入力してください(単位や「約」は付けません)。",
-    )
-    validation.add(cells)
-    return validation
+def _validation(column):
+    """What Excel lets a person type into `column`'s cells: a choice of the list, or a number;
+    None when anything goes (free text)."""
+    if column.choices:
+        return DataValidation(
+            type="list",
+            formula1='"' + ",".join(column.choices) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="一覧にない値です",
+            error=column.prompt,
+            showInputMessage=True,
+            prompt=column.prompt,
+        )
+    if column.number:
+        at_least = column.minimum is not None
+        return DataValidation(
+            type="decimal",
+            operator="greaterThanOrEqual" if at_least else "between",
+            formula1=str(column.minimum) if at_least else "-1E+15",
+            formula2=None if at_least else "1E+15",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="数値を入力してください",
+            error=f"{column.title}は数値で入力してください(単位や「約」は付けません)。",
+        )
+    return None
 
 
 def _sheet(workbook, *, title, heading, instruction, table):
-    columns, rows, lists = table.columns, table.rows, table.lists
+    columns, rows = table.columns, table.rows
     sheet = workbook.active
     sheet.title = title
     last = get_column_letter(len(columns))
@@ -320,14 +326,10 @@ def _sheet(workbook, *, title, heading, instruction, table):
         sheet.append(cells)
     first, end = HEADER_ROW + 1, HEADER_ROW + len(rows)
     for index, column in enumerate(columns, start=1):
-        cells = f"{get_column_letter(index)}{first}:{get_column_letter(index)}{end}"
-        if column.title in lists:
-            choices, prompt = lists[column.title]
-            sheet.add_data_validation(_list_validation(choices, prompt, cells))
-        elif column.title in ("実績値",):
-            sheet.add_data_validation(_number_validation(column.title, cells))
-        elif column.title in ("予算額", "決算額"):
-            sheet.add_data_validation(_number_validation(column.title, cells, minimum=0))
+        if validation := _validation(column):
+            letter = get_column_letter(index)
+            validation.add(f"{letter}{first}:{letter}{end}")
+            sheet.add_data_validation(validation)
     # The year, the department and the item stay in view while scrolling to the white cells.
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=table.frozen + 1)
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
