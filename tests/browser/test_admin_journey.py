@@ -173,6 +173,8 @@ def test_the_office_hands_out_a_departments_file_and_imports_it_back(
     department types into it comes back through the import page as submissions."""
     log_in(page, personas["admin"])
     page.goto(reverse("plans:review", args=[journey_plan.code, 2025]))
+    page.get_by_role("heading", name="ファイルでの受け渡し").scroll_into_view_if_needed()
+    screenshot(page, "2-admin-fill-in-files")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="市民協働企画課の成果指標の実績(.xlsx)").click()
     download = download_info.value
@@ -198,6 +200,7 @@ def test_the_office_hands_out_a_departments_file_and_imports_it_back(
     expect(page.get_by_role("heading", name="確認(まだ取り込んでいません)")).to_be_visible()
     expect(page.get_by_text("新規 1件")).to_be_visible()
     assert_accessible(page, "実績の取込(記入用ファイルの確認)")
+    screenshot(page, "2-admin-fill-in-preview")
     page.get_by_role("button", name="この内容で取り込む").click()
     expect(page.locator(".messages")).to_contain_text("取り込みました")
     result = IndicatorResult.objects.get(indicator__name=TO_APPROVE, fiscal_year=2025)
