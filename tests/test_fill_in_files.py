@@ -436,6 +436,11 @@ def test_rows_of_another_departments_items_are_refused_and_nothing_is_written(
         url, {"kind": "indicators", "file": file, "department": a.pk}
     ).content.decode()
     assert "この成果指標は地域づくり支援課の担当で、市民協働企画課のものではありません" in html
+    # An item whose department was taken away since names that, too.
+    Indicator.objects.filter(name="地域活動への市民の参加割合").update(department=None)
+    html = preview(office, plan, "indicators", data).content.decode()
+    assert "この成果指標には今は所管課が設定されていません(ファイルでは市民協働企画課)" in html
+    assert "エラーが2行あります" in html
     assert not IndicatorResult.objects.filter(fiscal_year=YEAR).exists()
 
 

@@ -34,7 +34,6 @@ from plans.progress.fill_in import (
     REFERENCE_PATTERN,
     VERSION_COLUMN,
     YEAR_COLUMN,
-    department_label,
 )
 from plans.progress.kinds import INDICATORS, PROJECTS
 from plans.progress.workflow import (
@@ -313,15 +312,19 @@ def _department_errors(entry_kind, target, row, department):
     """Why the row's item is not the file's to fill in: another department enters it."""
     current = target.department
     if department is not None and current != department:
-        return [
-            f"この{entry_kind.label}は{department_label(current)}の担当で、{department}の"
-            "ものではありません。"
-        ]
+        whose = f"{current}の担当" if current else "所管課が設定されていない項目"
+        return [f"この{entry_kind.label}は{whose}で、{department}のものではありません。"]
     stated = row[DEPARTMENT_COLUMN]
     if stated and not _same_department(stated, current):
+        if current is None:
+            return [
+                f"この{entry_kind.label}には今は所管課が設定されていません(ファイルでは"
+                f"{stated})。所管課を設定してから、その所管課の記入用ファイルで記入してもらって"
+                "ください。"
+            ]
         return [
-            f"この{entry_kind.label}の所管課は{department_label(current)}です(ファイルでは"
-            f"{stated})。{department_label(current)}の記入用ファイルで記入してもらってください。"
+            f"この{entry_kind.label}の所管課は{current}です(ファイルでは{stated})。"
+            f"{current}の記入用ファイルで記入してもらってください。"
         ]
     return []
 
