@@ -103,6 +103,16 @@ def confirm(client, plan, shown, year=YEAR):
     return client.post(url, {"confirm": "1", **dict(shown.context["hidden"])})
 
 
+def validation_of(sheet, cell):
+    """The data validation of `cell` (there is exactly one)."""
+    [validation] = [
+        validation
+        for validation in sheet.data_validations.dataValidation
+        if cell.coordinate in validation.sqref
+    ]
+    return validation
+
+
 def names_in(content, kind):
     return [row[KEYS[kind]].value for row in table_of(content)]
 
@@ -170,10 +180,12 @@ def test_a_department_file_holds_only_its_indicators_in_a_japanese_sheet(office,
     for column in ("実績値", "測定なし", "要因分析"):
         assert not sns[column].protection.locked, column
         assert sns[column].fill.fill_type is None, column
-    validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
-    last = 3 + len(rows)
-    assert validations[f"L4:L{last}"].formula1 == '"はい"'
-    assert validations[f"K4:K{last}"].type == "decimal"
+    # 測定なし is a drop-down; a value is a number within the indicator's own range.
+    assert validation_of(sheet, sns["測定なし"]).formula1 == '"はい"'
+    assert validation_of(sheet, sns["実績値"]).type == "decimal"
+    share_range = validation_of(sheet, share["実績値"])
+    assert (share_range.type, share_range.formula1, share_range.formula2) == ("decimal", "0", "100")
+    assert "実績値は0〜100の数値で入力してください" in share_range.error
 
 
 def test_earlier_years_show_approved_values_only(office, plan, personas):
@@ -212,6 +224,7 @@ def test_the_project_file_offers_the_models_choices_as_drop_downs(office, plan, 
     assert row["実施内容・実績"].value == "=補助事業を5件"
     assert row["実施内容・実績"].data_type == "s"  # text stays text, never a formula
     assert (row["予算額"].value, row["予算額"].number_format) == (1200, '#,##0"千円"')
+    assert validation_of(sheet, row["決算額"]).formula1 == "0"  # no negative amount
     lists = {
         str(validation.sqref).split(":")[0].rstrip("0123456789"): validation.formula1
         for validation in sheet.data_validations.dataValidation
@@ -296,7 +309,10 @@ def test_a_file_filled_in_as_a_person_would_imports_as_submitted(office, plan, p
     )
     # What Excel keeps when a person types: protection and the drop-downs are still there.
     sheet = load_workbook(io.BytesIO(data)).active
-    assert sheet.protection.sheet and len(sheet.data_validations.dataValidation) == 2
+    assert sheet.protection.sheet
+    [sns] = [row for row in table_of(data) if row["指標名"].value == "SNSのフォロワー数"]
+    assert validation_of(sheet, sns["測定なし"]).type == "list"
+    assert validation_of(sheet, sns["実績値"]).type == "decimal"
 
     shown = preview(office, plan, "indicators", data, department=a)
     html = shown.content.decode()

@@ -20,6 +20,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
@@ -29,6 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from indicators.models import Indicator
 from plans.fiscal_years import format_fiscal_year
 from plans.models import Department
+from plans.numbers import format_input
 from plans.progress.kinds import INDICATORS, PROJECTS
 from plans.spreadsheet_cells import xlsx_cell
 from projects.models import Project, ProjectProgress
@@ -71,16 +73,18 @@ class Column:
     entered: bool = False  # filled in by the department: white and unlocked
     choices: tuple = ()  # offered as a drop-down list, and nothing else accepted
     prompt: str = ""  # what the drop-down says
-    number: bool = False  # only a number may be typed
-    minimum: int | None = None  # and none below this
+    number: bool = False  # only a number may be typed (within its Figure's range)
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A number shown with its number format (the unit, the decimal places)."""
+    """A number shown with its number format (the unit, the decimal places); in a column the
+    department fills in, the range it may be typed in."""
 
     value: object
     number_format: str
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -176,7 +180,12 @@ def _indicator_table(fiscal_year, earlier_years, targets, entries, approved):
                 Figure(_number(indicator.baseline_value), shown),
                 Figure(_number(indicator.target_value), shown),
                 *(earlier(year) for year in earlier_years),
-                Figure(_number(entry.value) if entry else None, shown),
+                Figure(
+                    _number(entry.value) if entry else None,
+                    shown,
+                    indicator.min_value,
+                    indicator.max_value,
+                ),
                 NOT_MEASURED if entry and entry.not_measured else None,
                 entry.analysis if entry else None,
                 entry.version if entry else 0,
@@ -209,8 +218,8 @@ def _project_table(fiscal_year, earlier_years, targets, entries, approved):
             prompt="一覧から選んでください。",
             choices=tuple(label for _, label in ProjectProgress.Outlook.choices),
         ),
-        Column("予算額", 15, entered=True, number=True, minimum=0),
-        Column("決算額", 15, entered=True, number=True, minimum=0),
+        Column("予算額", 15, entered=True, number=True),
+        Column("決算額", 15, entered=True, number=True),
         Column(VERSION_COLUMN, 5),
     ]
     rows = []
@@ -232,8 +241,8 @@ def _project_table(fiscal_year, earlier_years, targets, entries, approved):
                 grades.get(entry.grade) if entry else None,
                 entry.issues if entry else None,
                 entry.get_outlook_display() if entry and entry.outlook else None,
-                Figure(_number(entry.budget_amount) if entry else None, AMOUNT_FORMAT),
-                Figure(_number(entry.settlement_amount) if entry else None, AMOUNT_FORMAT),
+                Figure(_number(entry.budget_amount) if entry else None, AMOUNT_FORMAT, 0),
+                Figure(_number(entry.settlement_amount) if entry else None, AMOUNT_FORMAT, 0),
                 entry.version if entry else 0,
             ]
         )
@@ -269,33 +278,36 @@ def _add_styles(workbook):
         workbook.add_named_style(style)
 
 
-def _validation(column):
-    """What Excel lets a person type into `column`'s cells: a choice of the list, or a number;
-    None when anything goes (free text)."""
-    if column.choices:
-        return DataValidation(
-            type="list",
-            formula1='"' + ",".join(column.choices) + '"',
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="一覧にない値です",
-            error=column.prompt,
-            showInputMessage=True,
-            prompt=column.prompt,
-        )
-    if column.number:
-        at_least = column.minimum is not None
-        return DataValidation(
-            type="decimal",
-            operator="greaterThanOrEqual" if at_least else "between",
-            formula1=str(column.minimum) if at_least else "-1E+15",
-            formula2=None if at_least else "1E+15",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="数値を入力してください",
-            error=f"{column.title}は数値で入力してください(単位や「約」は付けません)。",
-        )
-    return None
+def _choice_validation(column):
+    """A drop-down of `column`'s choices: nothing else can be typed."""
+    return DataValidation(
+        type="list",
+        formula1='"' + ",".join(column.choices) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="一覧にない値です",
+        error=column.prompt,
+        showInputMessage=True,
+        prompt=column.prompt,
+    )
+
+
+def _number_validation(column, minimum, maximum):
+    """Only a number, within the range when there is one (an indicator's 入力できる最小値・最大値,
+    an amount's 0): what the import would refuse, Excel refuses while typing."""
+    low = "" if minimum is None else format_input(minimum)
+    high = "" if maximum is None else format_input(maximum)
+    within = f"{low}〜{high}の" if low or high else ""
+    return DataValidation(
+        type="decimal",
+        operator="between",
+        formula1=low or "-1E+15",
+        formula2=high or "1E+15",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="数値を入力してください",
+        error=f"{column.title}は{within}数値で入力してください(単位や「約」は付けません)。",
+    )
 
 
 def _sheet(workbook, *, title, heading, instruction, table):
@@ -326,10 +338,22 @@ def _sheet(workbook, *, title, heading, instruction, table):
         sheet.append(cells)
     first, end = HEADER_ROW + 1, HEADER_ROW + len(rows)
     for index, column in enumerate(columns, start=1):
-        if validation := _validation(column):
-            letter = get_column_letter(index)
+        letter = get_column_letter(index)
+        if column.choices:
+            validation = _choice_validation(column)
             validation.add(f"{letter}{first}:{letter}{end}")
             sheet.add_data_validation(validation)
+        elif column.number:
+            # One validation per range: the rows of indicators allowing the same values.
+            ranges = {}
+            for number, values in enumerate(rows, start=first):
+                figure = values[index - 1]
+                ranges.setdefault((figure.minimum, figure.maximum), []).append(number)
+            for (minimum, maximum), numbers in ranges.items():
+                validation = _number_validation(column, minimum, maximum)
+                for number in numbers:
+                    validation.add(f"{letter}{number}")
+                sheet.add_data_validation(validation)
     # The year, the department and the item stay in view while scrolling to the white cells.
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=table.frozen + 1)
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
