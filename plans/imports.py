@@ -55,8 +55,14 @@ class SpreadsheetImport:
     # What each import supplies. `choices` are the cleaned values of the `carried` fields.
 
     def columns(self, **choices):
-        """(columns, required): the column titles of the sheet, and those it must have."""
+        """(columns, required): the column titles of the sheet, and those it must have (for the
+        default `read`)."""
         raise NotImplementedError
+
+    def read(self, data, filename, *, encoding, **choices):
+        """The file as a Table (plans.spreadsheets.read_table); an import may read it its way."""
+        columns, required = self.columns(**choices)
+        return read_table(data, filename, columns=columns, required=required, encoding=encoding)
 
     def run(self, table, *, dry_run, **choices):
         """Import the table (written only without `dry_run`); returns an ImportReport."""
@@ -99,7 +105,8 @@ class SpreadsheetImport:
             sent = {
                 "filename": upload.name,
                 "encoding": form.cleaned_data["encoding"],
-                **{name: form[name].value() for name in self.carried},
+                # An optional choice left empty is sent back as "", never as "None".
+                **{name: form[name].value() or "" for name in self.carried},
             }
             choices = {name: form.cleaned_data[name] for name in self.carried}
             try:
@@ -157,13 +164,8 @@ class SpreadsheetImport:
         return choices
 
     def _report(self, data, sent, choices, *, dry_run):
-        columns, required = self.columns(**choices)
-        table = read_table(
-            data,
-            sent.get("filename", ""),
-            columns=columns,
-            required=required,
-            encoding=sent.get("encoding") or None,
+        table = self.read(
+            data, sent.get("filename", ""), encoding=sent.get("encoding") or None, **choices
         )
         return self.run(table, dry_run=dry_run, **choices)
 

@@ -5,6 +5,14 @@ Everything that can go wrong with the file itself (not a spreadsheet, empty, too
 encoding that cannot be read, a missing column) is a SpreadsheetError with a message in
 Japanese. What is wrong with a row is for the importer to say.
 
+The table need not start in row 1 of the first sheet. An office list has a title (often in
+merged cells), a date line and blank rows above its header, and may follow an instructions
+sheet. So the header is looked for in the first HEADER_SEARCH_ROWS rows of every visible sheet
+(a CSV is one sheet): the row holding the most of the expected column titles (or their usual
+variants) is the header, and the sheet whose header has all the required columns, and the most
+of the others, is the one read. Every message names the sheet and the row
+(「シート「事業一覧」の5行目」), and a refusal says what was looked for and where.
+
 An upload of a few kilobytes can claim anything: an .xlsx is a zip of XML, and its
 <dimension> may declare every cell Excel has, its sheet may unpack to gigabytes or hold two
 million rows; a CSV may have a million columns. So a file is read as a stream, row by row,
@@ -46,6 +54,7 @@ from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE, SHARED_STRINGS,
 
 from plans.spreadsheet_cells import csv_text
 
+HEADER_SEARCH_ROWS = 30  # the header is looked for in these first rows of each sheet
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200  # column GR: far beyond any list the portal imports
@@ -58,6 +67,7 @@ MAX_XML_ELEMENTS = 3_000_000
 MAX_SHARED_STRINGS = 500_000  # ten text columns of MAX_ROWS rows, each text different
 MAX_WHOLE_PART_ELEMENTS = 500_000  # a part openpyxl reads whole (see the module docstring)
 EXCEL_MAX_COLUMNS = 16_384  # column XFD
+EXCEL_MAX_ROWS = 1_048_576
 # The order in which an unlabelled CSV is tried: Excel for Japanese Windows writes CP932.
 CSV_ENCODINGS = ["utf-8", "cp932"]
 ENCODING_CHOICES = [
@@ -80,12 +90,29 @@ class SpreadsheetError(Exception):
     """The file cannot be read as a table; the message says why, in Japanese."""
 
 
+def place(sheet, number):
+    """Where a row is, as a person finds it: 「シート「事業一覧」の5行目」 (a CSV has no sheet)."""
+    return f"シート「{sheet}」の{number}行目" if sheet else f"{number}行目"
+
+
 @dataclass
 class Table:
     dataset: tablib.Dataset  # headers are the expected column names; one row per data row
     row_numbers: list  # the row number a person sees in the spreadsheet, per dataset row
     unknown_columns: list = field(default_factory=list)
     encoding: str | None = None  # for a CSV, the encoding it was read with
+    sheet: str | None = None  # the sheet the table was found on (None for a CSV)
+    header_row: int = 1  # the row number of the header
+    # The expected columns the file has, each with its title as written in the file (a
+    # variant such as 担当課 for 所管課): a column absent from the file is not in it.
+    found_columns: dict = field(default_factory=dict)
+
+    def place(self, number):
+        return place(self.sheet, number)
+
+    @property
+    def header_place(self):
+        return self.place(self.header_row)
 
 
 def normalize_header(text):
@@ -109,10 +136,10 @@ def _trimmed(cells):
     return cells[:end]
 
 
-def _too_many_columns(number, column):
+def _too_many_columns(number, column, sheet=None):
     letter = f"{get_column_letter(column)}列" if column <= EXCEL_MAX_COLUMNS else ""
     return SpreadsheetError(
-        f"{number}行目の{letter}({column:,}列目)に値があります。表は{MAX_COLUMNS}列"
+        f"{place(sheet, number)}の{letter}({column:,}列目)に値があります。表は{MAX_COLUMNS}列"
         f"({get_column_letter(MAX_COLUMNS)}列)までにしてください。"
         "表の右側にあるメモなどを削除してから保存し直してください。"
     )
@@ -316,9 +343,15 @@ class _SheetRows:
     Only what a row needs is kept, so memory holds the rows of one chunk of XML; <dimension>
     and everything else outside <sheetData> is ignored. A cell's value is decoded as openpyxl
     does with data_only (worksheet/_reader.py, parse_cell): its saved result, never a formula.
+
+    Rows before `data_from` (the title and header while the header is looked for) are read
+    leniently: a hidden one is left out, a formula without its result is an empty cell.
+    From `data_from` on, those are refused with the sheet and the row.
     """
 
-    def __init__(self, budget, shared_strings, workbook):
+    def __init__(self, budget, shared_strings, workbook, *, sheet, data_from):
+        self.sheet = sheet
+        self.data_from = data_from
         self.budget = budget
         self.shared_strings = shared_strings
         self.epoch = workbook.epoch
@@ -374,9 +407,12 @@ class _SheetRows:
         elif tag == CELL_TAG and self.cell is not None:
             self._end_cell()
         elif tag == ROW_TAG and self.cells is not None:
+            if self.cells and self.hidden and self.number < self.data_from:
+                self.cells = {}
             if self.cells and self.hidden:
                 raise SpreadsheetError(
-                    f"{self.number}行目が非表示になっています(フィルターや行の非表示)。"
+                    f"{place(self.sheet, self.number)}が非表示になっています"
+                    "(フィルターや行の非表示)。"
                     "見えていない行を取り込まないよう、すべての行を表示してから保存し直して"
                     "ください(取り込まない行は削除してください)。"
                 )
@@ -398,16 +434,21 @@ class _SheetRows:
             # openpyxl writes a formula with an empty <v/>; Excel and LibreOffice write the
             # result, an empty one only for text (t="str").
             if self.formula and not self.value and kind != "str":
-                place = f"{get_column_letter(self.column)}{self.number}"
+                if self.number < self.data_from:
+                    return
+                cell = f"{get_column_letter(self.column)}{self.number}"
                 raise SpreadsheetError(
-                    f"{self.number}行目({place} のセル)は計算式ですが、計算結果が保存されて"
-                    "いません。Excel で開いて保存し直すか、計算式を値に置き換えてください。"
+                    f"{place(self.sheet, self.number)}({cell} のセル)は計算式ですが、"
+                    "計算結果が保存されていません。Excel で開いて保存し直すか、計算式を値に"
+                    "置き換えてください。"
                 )
             value = "".join(self.value) if self.value else None  # <v></v> is empty, as in openpyxl
         text = _cell_text(self._decoded(kind, value, int(attrib.get("s", 0))))
         if text:
             if self.column > MAX_COLUMNS:
-                raise _too_many_columns(self.number, self.column)
+                if self.number < self.data_from:
+                    return
+                raise _too_many_columns(self.number, self.column, self.sheet)
             self.cells[self.column] = text
 
     def _decoded(self, kind, value, style):
@@ -461,74 +502,193 @@ def _open_workbook(data, budget):
     reader.read_workbook()
     apply_stylesheet(archive, reader.wb)
     worksheets = [
-        relation.target
-        for _, relation in reader.parser.find_sheets()
-        if relation.target in reader.valid_files and "chartsheet" not in relation.Type
+        (sheet.name, relation.target)
+        for sheet, relation in reader.parser.find_sheets()
+        if relation.target in reader.valid_files
+        and "chartsheet" not in relation.Type
+        and sheet.state not in ("hidden", "veryHidden")  # lists for dropdowns, not the table
     ]
     return reader, worksheets
 
 
-def _xlsx_rows(data):
-    """(row number, cell texts) per non-empty row of the first worksheet, streamed."""
+@dataclass
+class _Sheet:
+    """One sheet of a file: its name (None for a CSV) and how to read its rows, each time
+    from the start, as (row number, cell texts); rows before `data_from` are read leniently."""
+
+    name: str | None
+    read: object  # data_from -> iterator of (number, cells)
+
+    def rows(self, data_from=EXCEL_MAX_ROWS + 1):
+        return self.read(data_from)
+
+
+def _xlsx_sheets(data):
+    """The visible worksheets of an .xlsx, in their order, each read as a stream."""
     budget = _Budget()
     try:
         reader, worksheets = _open_workbook(data, budget)
-        if not worksheets:
-            raise SpreadsheetError("Excel ファイルにシートがありません。")
-        rows = _SheetRows(budget, reader.shared_strings, reader.wb)
-        for _ in _parse(reader.archive, worksheets[0], rows):
-            yield from rows.rows
-            rows.rows.clear()
-            if rows.finished:
-                return
     except DAMAGED_XLSX as error:
         raise SpreadsheetError(DAMAGED) from error
+    if not worksheets:
+        raise SpreadsheetError("Excel ファイルに(表示されている)シートがありません。")
+
+    def read(name, part, data_from):
+        try:
+            rows = _SheetRows(
+                budget, reader.shared_strings, reader.wb, sheet=name, data_from=data_from
+            )
+            for _ in _parse(reader.archive, part, rows):
+                yield from rows.rows
+                rows.rows.clear()
+                if rows.finished:
+                    return
+        except DAMAGED_XLSX as error:
+            raise SpreadsheetError(DAMAGED) from error
+
+    return [
+        _Sheet(name, lambda data_from, name=name, part=part: read(name, part, data_from))
+        for name, part in worksheets
+    ]
 
 
-def _table(rows, columns, required):
-    numbered = ((number, cells) for number, cells in rows if cells)
-    header_number, header = next(numbered, (None, None))
-    if header is None:
-        raise SpreadsheetError("ファイルに表がありません(すべての行が空です)。")
-    titles = [normalize_header(title) for title in header]
-    wanted = {normalize_header(column): column for column in columns}
-    missing = [column for column in required if normalize_header(column) not in titles]
-    if missing:
+@dataclass
+class _Header:
+    sheet: _Sheet
+    number: int
+    cells: list
+    matched: set  # the expected columns its titles name
+
+
+def _header_of(sheet, wanted):
+    """The row among the sheet's first HEADER_SEARCH_ROWS naming the most expected columns
+    (the first such row), or None; and whether the sheet has any value in those rows."""
+    best, seen = None, False
+    rows = sheet.rows()
+    try:
+        for number, cells in rows:
+            if number > HEADER_SEARCH_ROWS:
+                break
+            seen = seen or bool(cells)
+            matched = {wanted[title] for title in map(normalize_header, cells) if title in wanted}
+            if matched and (best is None or len(matched) > len(best.matched)):
+                best = _Header(sheet, number, cells, matched)
+    finally:
+        rows.close()
+    return best, seen
+
+
+def _where(sheets):
+    if sheets[0].name is None:
+        return "ファイル"
+    return "シート「" + "」「".join(sheet.name for sheet in sheets) + "」"
+
+
+def _find_header(sheets, columns, required, wanted):
+    """The header to read: on the sheet whose header has every required column and the most
+    of the others (the first such sheet). Raises SpreadsheetError saying what was looked for
+    and where."""
+    headers, seen = [], False
+    for sheet in sheets:
+        header, sheet_seen = _header_of(sheet, wanted)
+        seen = seen or sheet_seen
+        if header is not None:
+            headers.append(header)
+    complete = [header for header in headers if set(required) <= header.matched]
+    if complete:
+        return max(complete, key=lambda header: len(header.matched))
+    looked_for = (
+        f"見出しは「{'」「'.join(columns)}」です(「{'」「'.join(required)}」は必ず必要です)。"
+    )
+    if headers:
+        best = max(headers, key=lambda header: len(header.matched))
+        missing = [column for column in required if column not in best.matched]
         raise SpreadsheetError(
-            f"{header_number}行目の見出しに必要な列がありません: {'、'.join(missing)}。"
-            f"見出しは「{'」「'.join(columns)}」です。"
+            f"{place(best.sheet.name, best.number)}の見出しに必要な列がありません: "
+            f"{'、'.join(missing)}。{looked_for}"
         )
+    if not seen:
+        raise SpreadsheetError(
+            f"ファイルに表がありません({_where(sheets)}の1〜{HEADER_SEARCH_ROWS}行目の"
+            "すべての行が空です)。"
+        )
+    raise SpreadsheetError(
+        f"見出しの行が見つかりません。{_where(sheets)}の1〜{HEADER_SEARCH_ROWS}行目で、"
+        f"「{'」「'.join(required)}」を含む見出しの行を探しました。{looked_for}"
+        "タイトルや日付の行は見出しの上にあってかまいません。"
+    )
+
+
+def _table(sheets, columns, required, aliases):
+    wanted = {normalize_header(column): column for column in columns}
+    for column, variants in aliases.items():
+        for variant in variants:
+            wanted.setdefault(normalize_header(variant), column)
+    header = _find_header(sheets, columns, required, wanted)
+    sheet, header_number = header.sheet, header.number
+    titles = [normalize_header(title) for title in header.cells]
     counts = Counter(title for title in titles if title)
     duplicated = sorted(title for title, count in counts.items() if count > 1)
     if duplicated:
-        raise SpreadsheetError(f"同じ見出しの列が複数あります: {'、'.join(duplicated)}")
-    positions = {wanted[title]: index for index, title in enumerate(titles) if title in wanted}
-    unknown = [header[index] for index, title in enumerate(titles) if title and title not in wanted]
+        raise SpreadsheetError(
+            f"{place(sheet.name, header_number)}の見出しで、同じ見出しの列が複数あります: "
+            f"{'、'.join(duplicated)}"
+        )
+    positions, found = {}, {}
+    for index, title in enumerate(titles):
+        column = wanted.get(title)
+        if column is None:
+            continue
+        if column in positions:
+            raise SpreadsheetError(
+                f"{place(sheet.name, header_number)}の見出しの「{found[column]}」と"
+                f"「{header.cells[index]}」は、どちらも「{column}」の列です。"
+                "どちらか一方だけにしてください。"
+            )
+        positions[column], found[column] = index, header.cells[index]
+    unknown = [
+        header.cells[index] for index, title in enumerate(titles) if title and title not in wanted
+    ]
     dataset = tablib.Dataset(headers=list(columns))
     row_numbers = []
-    for number, row in numbered:
-        if len(row_numbers) == MAX_ROWS:
-            raise SpreadsheetError(
-                f"行が多すぎます({MAX_ROWS:,}行を超えています)。"
-                f"{MAX_ROWS:,}行までにしてください(分けて取り込めます)。"
+    rows = sheet.rows(data_from=header_number + 1)
+    try:
+        for number, row in rows:
+            if number <= header_number or not row:
+                continue
+            if len(row_numbers) == MAX_ROWS:
+                raise SpreadsheetError(
+                    f"行が多すぎます({MAX_ROWS:,}行を超えています)。"
+                    f"{MAX_ROWS:,}行までにしてください(分けて取り込めます)。"
+                )
+            dataset.append(
+                [
+                    row[positions[column]]
+                    if column in positions and positions[column] < len(row)
+                    else ""
+                    for column in columns
+                ]
             )
-        dataset.append(
-            [
-                row[positions[column]]
-                if column in positions and positions[column] < len(row)
-                else ""
-                for column in columns
-            ]
-        )
-        row_numbers.append(number)
-    return dataset, row_numbers, unknown
+            row_numbers.append(number)
+    finally:
+        rows.close()
+    return Table(
+        dataset=dataset,
+        row_numbers=row_numbers,
+        unknown_columns=unknown,
+        sheet=sheet.name,
+        header_row=header_number,
+        found_columns={column: found[column] for column in columns if column in found},
+    )
 
 
-def read_table(data, filename, *, columns, required, encoding=None):
+def read_table(data, filename, *, columns, required, encoding=None, aliases=None):
     """Read `data` (the uploaded bytes) as a table with the given column titles.
 
-    The first non-empty row holds the titles, in any order; extra columns are ignored and
-    listed in `unknown_columns`; empty rows are skipped. Raises SpreadsheetError.
+    The header is found as the module docstring says; its titles (or a variant of them from
+    `aliases`, column -> titles) may come in any order; extra columns are ignored and listed
+    in `unknown_columns`; rows above the header and empty rows are skipped. A column the file
+    lacks is "" in every row and missing from `found_columns`. Raises SpreadsheetError.
     """
     if not data:
         raise SpreadsheetError("ファイルが空です。")
@@ -544,27 +704,20 @@ def read_table(data, filename, *, columns, required, encoding=None):
             "Excel で「.xlsx」形式で保存し直してください。"
         )
     if data.startswith(XLSX_MAGIC):
-        rows = _xlsx_rows(data)
+        sheets = _xlsx_sheets(data)
     elif filename.lower().endswith((".csv", ".txt")):
         text, used_encoding = _decode(data, encoding)
         if "\x00" in text:
             raise SpreadsheetError("CSV として読み取れません(文字以外のデータが含まれています)。")
-        rows = _csv_rows(text)
+        sheets = [_Sheet(None, lambda data_from: _csv_rows(text))]
     else:
         raise SpreadsheetError(
             f"「{filename}」は表計算のファイルではありません。"
             ".xlsx か .csv のファイルを選んでください。"
         )
-    try:
-        dataset, row_numbers, unknown = _table(rows, columns, required)
-    finally:
-        rows.close()
-    return Table(
-        dataset=dataset,
-        row_numbers=row_numbers,
-        unknown_columns=unknown,
-        encoding=used_encoding,
-    )
+    table = _table(sheets, columns, required, aliases or {})
+    table.encoding = used_encoding
+    return table
 
 
 # What an import says about each row, whatever it imports.

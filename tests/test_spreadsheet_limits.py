@@ -68,7 +68,9 @@ def test_two_million_rows_stop_at_the_row_limit(monkeypatch):
 def test_a_value_beyond_the_column_limit_is_refused_with_the_limit():
     error, peak = read_measured(bombs.far_column_cells(rows=1_000))
     assert isinstance(error, SpreadsheetError)
-    assert str(error).startswith("2行目のXFD列(16,384列目)に値があります。表は200列(GR列)まで")
+    assert str(error).startswith(
+        "シート「Sheet1」の2行目のXFD列(16,384列目)に値があります。表は200列(GR列)まで"
+    )
     assert peak < 5
 
 
@@ -143,7 +145,7 @@ def test_a_row_hidden_by_a_filter_is_reported_not_imported():
     sheet.auto_filter.ref = "A1:E3"
     sheet.row_dimensions[3].hidden = True
     sheet.row_dimensions[4].hidden = True  # empty: nothing unseen would be imported
-    with pytest.raises(SpreadsheetError, match=r"^3行目が非表示になっています"):
+    with pytest.raises(SpreadsheetError, match=r"^シート「Sheet」の3行目が非表示になっています"):
         read(workbook_bytes(workbook))
     sheet.row_dimensions[3].hidden = False
     assert len(read(workbook_bytes(workbook)).dataset) == 2
@@ -153,7 +155,9 @@ def test_a_formula_saved_without_its_result_is_reported_not_taken_as_blank():
     workbook = Workbook()
     workbook.active.append(["事業名", "事業概要"])
     workbook.active.append(["講座", '=CONCAT(A2,"の概要")'])  # openpyxl saves no result
-    with pytest.raises(SpreadsheetError, match=r"^2行目\(B2 のセル\)は計算式ですが"):
+    with pytest.raises(
+        SpreadsheetError, match=r"^シート「Sheet」の2行目\(B2 のセル\)は計算式ですが"
+    ):
         read(workbook_bytes(workbook))
 
 
