@@ -22,6 +22,7 @@ file is imported again. Every writer of .xlsx and CSV goes through this module:
 import csv
 import re
 from io import BytesIO
+from typing import NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -83,6 +84,36 @@ def xlsx_cell(sheet, value):
 def append_row(sheet, values):
     """Worksheet.append, with every str as text (openpyxl's own append makes formulas)."""
     sheet.append([xlsx_cell(sheet, value) for value in values])
+
+
+class TextStyle(NamedTuple):
+    """An XlsxWriter cell format, and the same with Excel's quote prefix for text that starts
+    like a formula (see `xlsx_style`)."""
+
+    plain: object
+    quoted: object
+
+
+def xlsx_style(workbook, **properties):
+    """The TextStyle of an XlsxWriter workbook for these format properties."""
+    return TextStyle(
+        workbook.add_format(properties), workbook.add_format(properties | {"quote_prefix": True})
+    )
+
+
+def xlsx_write_row(sheet, row, values, styles):
+    """`append_row` for an XlsxWriter worksheet (the fast writer of the large annual report):
+    `values` into `row` (0-based), each in its column's TextStyle; a str is always a text cell,
+    None an empty cell that keeps the style (its borders)."""
+    for column, (value, style) in enumerate(zip(values, styles, strict=True)):
+        if isinstance(value, str):
+            text = xlsx_text(value)
+            quoted = FORMULA_START.match(text) is not None
+            sheet.write_string(row, column, text, style.quoted if quoted else style.plain)
+        elif value is None:
+            sheet.write_blank(row, column, None, style.plain)
+        else:
+            sheet.write_number(row, column, value, style.plain)
 
 
 def _display_width(value):

@@ -97,9 +97,6 @@ class ProgressRow(NamedTuple):
     settlement_amount: Decimal | None
     is_demo: bool
 
-    def get_outlook_display(self):
-        return Outlook(self.outlook).label if self.outlook else ""
-
 
 @dataclass(frozen=True)
 class IndicatorEvaluation:
@@ -112,6 +109,7 @@ class ProjectEvaluation(NamedTuple):
     project: ProjectRow
     progress: ProgressRow | None
     grade: Grade  # NONE without a counted record or without a grade in it
+    outlook: str | None  # the record's 今後の方向性 as shown ("" if not given); None without one
 
 
 @dataclass(frozen=True)
@@ -233,8 +231,11 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True):
 
 def _project_evaluation(project, progress):
     record = progress.get(project.pk)
-    grade = Grade(record.grade) if record and record.grade else Grade.NONE
-    return ProjectEvaluation(project, record, grade)
+    if record is None:
+        return ProjectEvaluation(project, None, Grade.NONE, None)
+    grade = Grade(record.grade) if record.grade else Grade.NONE
+    outlook = Outlook(record.outlook).label if record.outlook else ""
+    return ProjectEvaluation(project, record, grade, outlook)
 
 
 def _project_grades(project_evaluations):
