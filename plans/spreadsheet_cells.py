@@ -8,7 +8,8 @@ file is imported again. Every writer of .xlsx and CSV goes through this module:
   (and "#N/A" as an error value); a formula written without its result reads back as empty,
   which is how an exported analysis used to be lost. Text that starts like a formula also
   carries Excel's quote prefix (what typing an apostrophe does), so that editing the cell in
-  Excel keeps it text.
+  Excel keeps it text. The large annual report is written with XlsxWriter, faster for thousands
+  of cells, through `xlsx_write_row`: the same rule (write_string, the quote prefix).
 - CSV: a text that starts with = + - @, a tab or a carriage return gets an apostrophe in front
   (OWASP's advice on CSV injection). A plain number ("-5", "+1.5", "-1,200") is left alone:
   spreadsheets read it as that number, never as a formula, so a negative value in open data
