@@ -11,8 +11,9 @@ test client:
   cache);
 - a conditional open-data request (If-None-Match), answered 304.
 
-and prints each median in ms and as a multiple of the plain page. Use PostgreSQL, as in
-production:
+and prints each median as a multiple of the plain page (wall clock, and this process's CPU
+time, steadier on a busy machine) beside the figures recorded before the work of issue 19 and
+its goals. Use PostgreSQL, as in production:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/okayama_kyodo .venv/bin/python bench/cache.py
 
@@ -54,19 +55,46 @@ from plans.publication import plan_published_version_bump  # noqa: E402
 REPEATS = 15
 FIRST_VIEWS = 5  # each one builds the whole page: fewer
 
+# The figures before, as multiples of the plain page (first view after a change, repeat view):
+# "issue" as issue 19 measured them (no cache: every view a first view), "cache" with the
+# page cache but Django's templates, model instances and openpyxl (README before 2026-12-03,
+# commit ae582f6). The code they measured is gone; these are printed beside the new figures.
+BEFORE = {
+    "overview": ((94, 94), (91, 1.6)),
+    "print report": ((75, 75), (57, 1.9)),
+    ".xlsx report": ((130, 130), (77, 0.4)),
+    "open data CSV": ((36, 36), (18, 0.4)),
+    "open data JSON": ((23, 23), (17, 0.5)),
+}
+# Issue 19's goals: (first view, repeat view), × the plain page.
+GOALS = {
+    "overview": (15, 3),
+    "print report": (15, 3),
+    ".xlsx report": (15, 3),
+    "open data CSV": (None, 2),
+    "open data JSON": (None, 2),
+}
+
 
 def median_ms(request, *, repeats, before=None, status=200):
-    times = []
+    """The median wall-clock and CPU (this process, not PostgreSQL's) time of a request, ms."""
+    wall, cpu = [], []
     for _ in range(repeats):
         if before:
             before()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         response = request()
-        times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == status, response.status_code
         if hasattr(response, "streaming_content"):
             b"".join(response.streaming_content)
-    return statistics.median(times)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def _ratio(figure, plain, goal=None):
+    mark = "" if goal is None else (" ✓" if figure / plain <= goal else " ✗")
+    return f"{figure / plain:.1f}{mark}"
 
 
 def main():
@@ -92,7 +120,7 @@ def main():
             plan_published_version_bump(plan=plan)
 
         reader.get("/")  # warm up the templates and the session
-        plain = median_ms(lambda: reader.get("/"), repeats=REPEATS * 2)
+        plain, plain_cpu = median_ms(lambda: reader.get("/"), repeats=REPEATS * 2)
         pages = {
             "overview": (reader, reverse("plans:overview", args=[plan.code, year])),
             "print report": (reader, reverse("plans:report", args=[plan.code, year])),
@@ -100,8 +128,18 @@ def main():
             "open data CSV": (visitor, reverse("plans:open_csv", args=[plan.code])),
             "open data JSON": (visitor, reverse("plans:open_json", args=[plan.code])),
         }
-        print(f"database: {connection.vendor}; DEBUG off; plain page '/' median {plain:.1f} ms")
-        print(f"{'page':16} {'first after a change':>24} {'repeat view':>22}")
+        load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
+        print(
+            f"database: {connection.vendor}; DEBUG off; {os.cpu_count()} CPUs, load average "
+            f"{load} (other work on the machine inflates every figure)"
+        )
+        print(f"plain page '/': median {plain:.1f} ms, CPU {plain_cpu:.1f} ms")
+        print("× the plain page (wall clock; CPU of this process in brackets); ✓/✗ the goal")
+        print(
+            "| page | first view: issue / cache before | first view now | goal "
+            "| repeat view: cache before | repeat view now | goal |"
+        )
+        print("|---|---|---|---|---|---|---|")
         for name, (client, url) in pages.items():
 
             def view(client=client, url=url):
@@ -110,16 +148,22 @@ def main():
             view()  # warm up
             first = median_ms(view, repeats=FIRST_VIEWS, before=changed)
             repeat = median_ms(view, repeats=REPEATS)
+            (issue, _), (cached_first, cached_repeat) = BEFORE[name]
+            first_goal, repeat_goal = GOALS[name]
             print(
-                f"{name:16} {first:9.1f} ms {first / plain:6.1f} ×  "
-                f"{repeat:9.1f} ms {repeat / plain:6.1f} ×"
+                f"| {name} | {issue} / {cached_first} "
+                f"| {_ratio(first[0], plain, first_goal)} ({_ratio(first[1], plain_cpu)}) "
+                f"| {first_goal or '−'} | {cached_repeat} "
+                f"| {_ratio(repeat[0], plain, repeat_goal)} ({_ratio(repeat[1], plain_cpu)}) "
+                f"| {repeat_goal} |",
+                flush=True,
             )
         url = pages["open data CSV"][1]
         etag = visitor.get(url)["ETag"]
-        conditional = median_ms(
+        conditional, _ = median_ms(
             lambda: visitor.get(url, headers={"if-none-match": etag}), repeats=REPEATS, status=304
         )
-        print(f"{'open data 304':16} {'':>24} {conditional:9.1f} ms {conditional / plain:6.1f} ×")
+        print(f"| open data 304 | | | | 0.2 | {_ratio(conditional, plain)} | |")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

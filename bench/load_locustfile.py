@@ -198,3 +198,57 @@ class CommitteeUser(PortalUser):
         self.get_page(
             f"/dashboard/{PLAN}/{YEAR}/indicators/{indicator}/", "indicator page", "の評価"
         )
+
+
+# --- The yardstick: the same people, rounds and pauses, every request to /health/ -------------
+# bench/load.py runs these after the portal's run (`locust ... HealthStaffUser
+# HealthCommitteeUser`): the throughput the users would reach if every page cost what the health
+# check costs, against which the portal's own throughput is measured.
+
+
+class HealthUser(HttpUser):
+    abstract = True
+    wait_time = between(CONFIG["wait_min"], CONFIG["wait_max"])
+
+    def on_start(self):
+        self.logged_in = False
+
+    def hit(self, name):
+        with self.client.get("/health/", name=name, catch_response=True) as response:
+            if 0 < response.status_code < 500 and response.status_code != 200:
+                response.failure(f"{name}: /health/ {response.status_code}")
+
+    def login(self):
+        self.hit("login page")
+        self.hit("login")
+        self.logged_in = True
+
+
+class HealthStaffUser(HealthUser):
+    fixed_count = CONFIG["staff_users"]
+
+    @task
+    def enter_a_value(self):
+        if not self.logged_in:
+            self.login()
+            return
+        self.hit("work list")
+        self.hit("entry page")
+        time.sleep(random.uniform(*CONFIG["typing_seconds"]))
+        self.hit("save")
+        self.hit("entry page after save")
+        if random.random() < CONFIG["dashboard_share"]:
+            self.hit("overview")
+
+
+class HealthCommitteeUser(HealthUser):
+    fixed_count = CONFIG["committee_users"]
+
+    @task
+    def read(self):
+        if not self.logged_in:
+            self.login()
+            return
+        self.hit("overview")
+        time.sleep(random.uniform(*CONFIG["typing_seconds"]))
+        self.hit("indicator page")

@@ -99,6 +99,13 @@ TEMPLATES = [
             ],
         },
     },
+    # The committee's large tables only (jinja_templates/reports/, rendered with using="jinja2").
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja_templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "plans.reports.jinja.environment"},
+    },
 ]
 
 WSGI_APPLICATION = "okayama_kyodo.wsgi.application"

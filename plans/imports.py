@@ -105,7 +105,8 @@ class SpreadsheetImport:
             sent = {
                 "filename": upload.name,
                 "encoding": form.cleaned_data["encoding"],
-                **{name: form[name].value() for name in self.carried},
+                # An optional choice left empty is sent back as "", never as "None".
+                **{name: form[name].value() or "" for name in self.carried},
             }
             choices = {name: form.cleaned_data[name] for name in self.carried}
             try:

@@ -35,7 +35,12 @@ urlpatterns = [
     path(f"review/{item}/return/", review.send_back, name="entry_return"),
     path(f"review/{year}/import/", results.import_page, name="results_import"),
     path(f"review/{year}/import/errors.csv", results.import_errors, name="results_import_errors"),
-    path(f"review/{year}/export/<kind:kind>.xlsx", results.export_file, name="results_export"),
+    path(
+        f"review/{year}/fill-in/<kind:kind>/<slug:department>.xlsx",
+        results.fill_in_file,
+        name="fill_in_file",
+    ),
+    path(f"review/{year}/fill-in/all.zip", results.fill_in_all, name="fill_in_all"),
     path(f"review/{year}/lock/", review.lock, name="year_lock"),
     path(f"review/{year}/reopen/", review.reopen, name="year_reopen"),
     path(f"review/{year}/deadline/", review.deadline, name="year_deadline"),

@@ -8,6 +8,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 from simple_history.models import HistoricalChanges
 
 from indicators.models import Indicator
@@ -19,6 +20,11 @@ from tests.factories import DepartmentFactory, IndicatorResultFactory, UserFacto
 OKAYAMA_PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "plans" / "okayama-kyodo-2021.toml"
 PLAN_APPS = ("plans", "indicators", "projects")
 ROLES = [ADMINISTRATORS, DEPARTMENT_STAFF, COMMITTEE_MEMBERS]
+
+# Speed is measured in bench/, never asserted in tests: Hypothesis's per-example deadline failed
+# property tests whenever the machine was busy (a fast-loop run beside other work, CI's 2 cores).
+hypothesis_settings.register_profile("portal", deadline=None)
+hypothesis_settings.load_profile("portal")
 
 
 @pytest.fixture(scope="session")

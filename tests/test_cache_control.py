@@ -178,7 +178,11 @@ def test_downloads_behind_the_login_are_not_stored(setup):
     plan = setup["plan"]
     for url in (
         reverse("plans:report_xlsx", args=[plan.code, YEAR]),
-        reverse("plans:results_export", args=[plan.code, YEAR, "indicators"]),
+        reverse(
+            "plans:fill_in_file",
+            args=[plan.code, YEAR, "indicators", setup["department_a"].pk],
+        ),
+        reverse("plans:fill_in_all", args=[plan.code, YEAR]),
         reverse("admin:projects_project_export", args=[plan.code]),
         reverse("admin:projects_project_template"),
     ):

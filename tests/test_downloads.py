@@ -10,11 +10,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from plans.downloads import download_response
+from projects.models import Project
+from tests.factories import DepartmentFactory
 
 YEAR = 2025
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 JSON = "application/json; charset=utf-8"
+ZIP = "application/zip"
 
 
 def disposition(response):
@@ -106,10 +109,16 @@ def test_admin_project_import_errors(office, okayama_plan):
     assert response.content.startswith(b"\xef\xbb\xbf")
 
 
-def test_results_fill_in_export(office, okayama_plan):
-    url = reverse("plans:results_export", args=[okayama_plan.code, YEAR, "projects"])
+def test_results_fill_in_files(office, okayama_plan):
+    department = DepartmentFactory(name="協働推進の窓口課")
+    Project.objects.filter(plan=okayama_plan).update(department=department)
+    url = reverse("plans:fill_in_file", args=[okayama_plan.code, YEAR, "projects", department.pk])
     assert_download(
-        office.get(url), content_type=XLSX, filename="okayama-kyodo-2021-2025-projects.xlsx"
+        office.get(url), content_type=XLSX, filename="協働推進の窓口課_2025年度_事業の進捗.xlsx"
+    )
+    url = reverse("plans:fill_in_all", args=[okayama_plan.code, YEAR])
+    assert_download(
+        office.get(url), content_type=ZIP, filename="2025年度_記入用ファイル_全所管課.zip"
     )
 
 

@@ -153,3 +153,22 @@ def test_building_the_files_runs_no_query(evaluation, django_assert_num_queries)
         report_workbook(evaluation)
         open_data_csv(evaluation)
         open_data_json(evaluation)
+
+
+def test_a_title_with_ampersand_g_keeps_its_page_header(evaluation):
+    """XlsxWriter takes "&G" in a page header for a picture; a title's "&" before a G is text."""
+    evaluation.plan.title = "R&G協働推進計画"
+    sheet = workbook(evaluation)["事業"]
+    assert sheet.oddHeader.center.text == "R&&G協働推進計画 2024年度"
+    assert sheet["A1"].value == "R&G協働推進計画 2024年度 進捗状況報告書"
+
+
+def test_every_table_cell_has_its_border_and_wraps_long_text(evaluation):
+    sheet = workbook(evaluation)["事業"]
+    for row in sheet.iter_rows(min_row=3, max_col=9):
+        for cell in row:
+            assert cell.border.left.style == "thin", cell.coordinate
+    header, first = sheet["A3"], sheet["D4"]
+    assert header.font.bold and header.fill.fgColor.rgb.endswith("DDE5F0")
+    assert first.alignment.wrap_text and first.alignment.vertical == "top"
+    assert sheet.page_setup.paperSize == 9 and sheet.sheet_properties.pageSetUpPr.fitToPage

@@ -125,7 +125,9 @@ def test_results_fill_in_files_hold_text_and_round_trip_exactly(
         ("indicators", [LINK, ANALYSIS]),
         ("projects", [LINK, ANALYSIS, "-2+3+cmd|' /C calc'!A0"]),
     ]:
-        response = admin_client.get(reverse("plans:results_export", args=[plan.code, 2025, kind]))
+        response = admin_client.get(
+            reverse("plans:fill_in_file", args=[plan.code, 2025, kind, "none"])
+        )
         assert response.status_code == 200
         assert_text_cells_only(response.content, expected)
         spec = RESULT_KINDS[kind]

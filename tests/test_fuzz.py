@@ -29,6 +29,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from indicators.models import Indicator, IndicatorResult
 from plans.models import EntryStatus, PlanYear
 from plans.progress.results_import import RESULT_KINDS, results_import
+from plans.progress.workflow import WorkflowError
 from plans.spreadsheets import OLE_MAGIC, XLSX_MAGIC, SpreadsheetError, read_table
 from projects.imports import projects_import, read_project_list
 from projects.models import MeasureProject, Project, ProjectProgress
@@ -566,6 +567,11 @@ RESULT_CELLS = {
     "今後の方向性": st.sampled_from(["", "拡充", "継続", "廃止", "拡充", "continue", "なくす"]),
     "予算額": st.one_of(*[st.integers(0, 10**6).map(str)] * 4, NUMBER_TEXT),
     "決算額": st.one_of(*[st.integers(0, 10**6).map(str)] * 4, NUMBER_TEXT),
+    # The fill-in file's own columns: whose file it is (another year's is refused whole).
+    "年度": st.sampled_from(
+        [""] * 6 + [2025] * 3 + ["2025年度", "令和7年度", 2024, "令和元年度", "前年"]
+    ),
+    "所管課": st.sampled_from([""] * 6 + ["市民協働企画課", "地域づくり支援課", "ない課"]),
 }
 ANY_CELL = st.one_of(
     st.just(""),
@@ -783,10 +789,15 @@ def test_results_import_reports_every_bad_row_and_never_raises(setup, file, dry_
         return
     before = results_snapshot()
 
-    report = results_import(
-        plan=setup["plan"], fiscal_year=YEAR, kind=kind, table=table, user=setup["admin"],
-        dry_run=dry_run,
-    )  # fmt: skip
+    try:
+        report = results_import(
+            plan=setup["plan"], fiscal_year=YEAR, kind=kind, table=table, user=setup["admin"],
+            dry_run=dry_run,
+        )  # fmt: skip
+    except WorkflowError as error:  # a file that says it is another year's
+        assert "年度" in str(error) and JAPANESE.search(str(error))
+        assert results_snapshot() == before
+        return
 
     assert_japanese_rows(report, table)
     if dry_run or report.errors:

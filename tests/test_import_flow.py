@@ -18,12 +18,14 @@ PAGES = {
     "projects": {
         "url": lambda plan: reverse("admin:projects_project_import"),
         "choice": "plan",
+        "optional": [],
         "good": "事業コード,事業名,基本施策\r\nP-900,新しい協働事業,1-1\r\n",
         "bad": "事業名,基本施策,所管課\r\n新事業,9-9,\r\n",
     },
     "results": {
         "url": lambda plan: reverse("plans:results_import", args=[plan.code, YEAR]),
         "choice": "kind",
+        "optional": ["department"],  # whose file it is: left empty here
         "good": "指標名,実績値,測定なし,要因分析\r\nSNSのフォロワー数,1650,,増えた\r\n",
         "bad": "指標名,実績値,測定なし,要因分析\r\nSNSのフォロワー数,約1600,,\r\n",
     },
@@ -75,7 +77,9 @@ def test_the_confirmation_carries_the_choice_and_imports(office, okayama_plan, p
         "filename",
         "encoding",
         PAGES[page]["choice"],
+        *PAGES[page]["optional"],
     }
+    assert all(fields[name] == "" for name in PAGES[page]["optional"])  # never "None"
     answer = office.post(PAGES[page]["url"](okayama_plan), fields | {"confirm": "1"})
     assert answer.status_code == 302
     assert not nothing_imported()
@@ -95,6 +99,14 @@ def test_a_changed_choice_is_refused_on_confirming_and_on_the_errors_link(
     assert PendingUpload.objects.filter(token=fields["token"]).exists()  # to confirm properly
     link = errors_link(preview(office, okayama_plan, page, "bad"), **{choice: tampered})
     assert office.get(link).status_code == 404
+
+
+@pytest.mark.parametrize("tampered", ["999999", "abc", "x\x00"])
+def test_a_changed_department_is_refused_on_confirming(office, okayama_plan, tampered):
+    fields = sent_back(preview(office, okayama_plan, "results")) | {"department": tampered}
+    answer = office.post(PAGES["results"]["url"](okayama_plan), fields | {"confirm": "1"})
+    assert answer.status_code == 404
+    assert nothing_imported()
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -291,10 +291,11 @@ def test_deleting_a_project_in_the_admin_shows_at_once(admin_client, okayama_pla
 # --- one viewer's page never reaches another -------------------------------------------------
 
 
-def test_each_role_sees_its_own_header_on_the_cached_overview(
-    admin_client, committee, okayama_plan, django_assert_max_num_queries
+@pytest.mark.parametrize("name", ["plans:overview", "plans:report"])
+def test_each_role_sees_its_own_header_on_the_cached_page(
+    admin_client, committee, okayama_plan, django_assert_max_num_queries, name
 ):
-    url = reverse("plans:overview", args=[okayama_plan.code, YEAR])
+    url = reverse(name, args=[okayama_plan.code, YEAR])
     admin_page = text(admin_client.get(url))
     with django_assert_max_num_queries(12):  # the tables come from the cache
         committee_page = text(committee.get(url))

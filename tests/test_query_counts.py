@@ -94,8 +94,9 @@ def test_progress_pages_read_the_same_for_a_larger_plan(plan, personas):
         (staff, reverse("plans:entry", args=[*year, "indicators", indicator.pk])),
         (staff, reverse("plans:entry", args=[*year, "projects", project.pk])),
         (admin, reverse("plans:results_import", args=year)),
-        (admin, reverse("plans:results_export", args=[*year, "indicators"])),
-        (admin, reverse("plans:results_export", args=[*year, "projects"])),
+        (admin, reverse("plans:fill_in_file", args=[*year, "indicators", departments[0].pk])),
+        (admin, reverse("plans:fill_in_file", args=[*year, "projects", departments[0].pk])),
+        (admin, reverse("plans:fill_in_all", args=year)),
     ]
     before = [query_count(client, url) for client, url in pages]
     add_items(plan, policies=4, departments=departments)

@@ -229,7 +229,11 @@ def test_no_page_shows_another_departments_draft_or_submission(setup):
         reverse("plans:my_work_year", args=[plan.code, YEAR]),
         reverse("plans:entry", args=[plan.code, YEAR, "indicators", own.pk]),
         reverse("plans:review", args=[plan.code, YEAR]),
-        reverse("plans:results_export", args=[plan.code, YEAR, "indicators"]),
+        reverse(
+            "plans:fill_in_file",
+            args=[plan.code, YEAR, "indicators", setup["department_a"].pk],
+        ),
+        reverse("plans:fill_in_all", args=[plan.code, YEAR]),
     ]
     for who in ("staff_b", "committee", None):
         client = Client()
@@ -273,7 +277,8 @@ MATRIX = {
     "plans:entry_return": ("post", (302, 403, 403, LOGIN)),
     "plans:results_import": ("get", (200, 403, 403, LOGIN)),
     "plans:results_import_errors": ("get", (404, 403, 403, LOGIN)),
-    "plans:results_export": ("get", (200, 403, 403, LOGIN)),
+    "plans:fill_in_file": ("get", (200, 403, 403, LOGIN)),
+    "plans:fill_in_all": ("get", (200, 403, 403, LOGIN)),
     "plans:year_lock": ("post", (302, 403, 403, LOGIN)),
     "plans:year_reopen": ("post", (302, 403, 403, LOGIN)),
     "plans:year_deadline": ("post", (302, 403, 403, LOGIN)),
@@ -310,7 +315,7 @@ def url_for(name, setup):
         "plans:entry_approve": [plan.code, YEAR, "indicators", own.pk],
         "plans:entry_return": [plan.code, YEAR, "indicators", own.pk],
         "plans:results_import_errors": [plan.code, YEAR],
-        "plans:results_export": [plan.code, YEAR, "indicators"],
+        "plans:fill_in_file": [plan.code, YEAR, "indicators", setup["department_a"].pk],
     }
     if name in args:
         return reverse(name, args=args[name])

@@ -7,20 +7,34 @@ row by row in the preview and again, under lock, when the import is confirmed. I
 are submitted, never approved: the plan office still reviews them. One bad row means nothing
 is written.
 
-The fill-in file carries each entry's version (版) as it was exported: a row whose entry has been
-saved since is refused, as a form opened on an older version is. A row without a version
-replaces whatever is stored, if the rules allow.
+The fill-in file (plans.progress.fill_in) carries each entry's version (版) as it was exported:
+a row whose entry has been saved since is refused, as a form opened on an older version is. A
+row without a version replaces whatever is stored, if the rules allow.
+
+It also says whose file it is, in its locked 年度 and 所管課 columns: a file of another year, or
+of another department than the one the plan office says it imports, is refused as a whole,
+naming what the file is; a row whose item another department enters (it moved since the file
+was made, or the row was copied from another file) is refused. A file without those columns
+(made by hand) is read as the year and department it is imported for.
 """
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
-import tablib
 from django.core.exceptions import ValidationError
 
 from plans.access import require_plan_admin
-from plans.fiscal_years import format_fiscal_year
-from plans.numbers import format_input
+from plans.fiscal_years import ERAS, format_fiscal_year
+from plans.progress.fill_in import (
+    DEPARTMENT_COLUMN,
+    KIND_LABELS,
+    NOT_MEASURED,
+    REFERENCE_COLUMNS,
+    REFERENCE_PATTERN,
+    VERSION_COLUMN,
+    YEAR_COLUMN,
+)
 from plans.progress.kinds import INDICATORS, PROJECTS
 from plans.progress.workflow import (
     ConcurrentEditError,
@@ -29,11 +43,19 @@ from plans.progress.workflow import (
     entries_submit,
     saved_by,
 )
-from plans.spreadsheets import BLANK, ERROR, ImportReport, RowReport
+from plans.spreadsheets import (
+    BLANK,
+    ERROR,
+    ImportReport,
+    RowReport,
+    SpreadsheetError,
+    normalize_header,
+    read_table,
+)
 from projects.models import ProjectProgress
 
-VERSION_COLUMN = "版"
-INDICATOR_COLUMNS = ["指標名", "実績値", "測定なし", "要因分析", VERSION_COLUMN]
+IDENTITY_COLUMNS = [YEAR_COLUMN, DEPARTMENT_COLUMN]
+INDICATOR_COLUMNS = ["指標名", "実績値", "測定なし", "要因分析", VERSION_COLUMN, *IDENTITY_COLUMNS]
 PROJECT_COLUMNS = [
     "事業コード",
     "事業名",
@@ -44,8 +66,9 @@ PROJECT_COLUMNS = [
     "予算額",
     "決算額",
     VERSION_COLUMN,
+    *IDENTITY_COLUMNS,
 ]
-YES = {"はい", "○", "〇", "1", "true", "yes", "y", "測定なし"}
+YES = {NOT_MEASURED, "○", "〇", "1", "true", "yes", "y", "測定なし"}
 GRADES = {choice.value: choice.value for choice in ProjectProgress.Grade} | {
     label: value for value, label in ProjectProgress.Grade.choices
 }
@@ -61,7 +84,8 @@ class ResultKind:
 
     @property
     def data_columns(self):
-        return [c for c in self.columns if c not in (self.key_column, "事業コード", VERSION_COLUMN)]
+        passed_over = (self.key_column, "事業コード", VERSION_COLUMN, *IDENTITY_COLUMNS)
+        return [column for column in self.columns if column not in passed_over]
 
 
 RESULT_KINDS = {
@@ -113,6 +137,31 @@ def _project_values(project, row):
     return values, errors
 
 
+def read_results_table(data, filename, *, kind, encoding=None):
+    """The file as a table of `kind`'s columns. A file of the other kind (a project file
+    chosen as indicators) is refused saying so, rather than by the columns it lacks."""
+    spec = RESULT_KINDS[kind]
+    try:
+        return read_table(
+            data, filename, columns=spec.columns, required=spec.required, encoding=encoding
+        )
+    except SpreadsheetError as refusal:
+        [other] = [name for name in RESULT_KINDS if name != kind]
+        other_spec = RESULT_KINDS[other]
+        try:
+            read_table(
+                data, filename, columns=other_spec.columns, required=other_spec.required,
+                encoding=encoding,
+            )  # fmt: skip
+        except SpreadsheetError:
+            raise refusal from None
+        raise SpreadsheetError(
+            f"このファイルは{KIND_LABELS[other]}のファイルです(見出しに「{other_spec.key_column}」"
+            f"があり、「{spec.key_column}」がありません)。取り込むものを"
+            f"「{KIND_LABELS[other]}」にしてください。"
+        ) from refusal
+
+
 def _targets(result_kind, plan):
     """The plan's items by name and by code; a name used twice maps to None (ambiguous)."""
     by_name, by_code = {}, {}
@@ -147,16 +196,88 @@ def _refusal_message(refusal):
     return str(refusal)
 
 
-def results_import(*, plan, fiscal_year, kind, table, user, dry_run):
-    """Check (and unless `dry_run`, write) one year's results of one kind from `table`."""
+ERA_YEAR = re.compile("(" + "|".join(name for _, name in ERAS) + r")(元|\d{1,2})年")
+
+
+def _stated_year(text):
+    """The fiscal year a 年度 cell names (2025, 2025年度, 令和7年度...), or None."""
+    text = unicodedata.normalize("NFKC", text)
+    if western := re.search(r"\d{4}", text):
+        return int(western[0])
+    if era := ERA_YEAR.search(text):
+        first = {name: year for year, name in ERAS}[era[1]]
+        return first + (0 if era[2] == "元" else int(era[2]) - 1)
+    return None
+
+
+def _same_department(stated, department):
+    """Whether the 所管課 a file states is `department` (None: no department)."""
+    return normalize_header(stated) == normalize_header(department.name if department else "")
+
+
+def _file_identity(table, fiscal_year, department):
+    """Refuse a file that says it is another year's, or another department's than the chosen
+    `department` (None: not chosen), naming what it is."""
+    rows = list(zip(table.row_numbers, table.dataset.dict, strict=True))
+    stated = [row[DEPARTMENT_COLUMN] for _, row in rows if row[DEPARTMENT_COLUMN]]
+    stated = list(dict.fromkeys(stated))  # each once, in the file's order
+    whose = f"{stated[0]}の" if len(stated) == 1 else ""
+    for number, row in rows:
+        if not row[YEAR_COLUMN]:
+            continue
+        year = _stated_year(row[YEAR_COLUMN])
+        if year is None:
+            raise WorkflowError(
+                f"{table.place(number)}の「{YEAR_COLUMN}」の「{row[YEAR_COLUMN]}」を年度として"
+                "読めません。"
+                f"記入用ファイルの灰色の列は変更しないでください。"
+            )
+        if year != fiscal_year:
+            wanted = format_fiscal_year(fiscal_year)
+            raise WorkflowError(
+                f"このファイルは{whose}{format_fiscal_year(year)}分です({table.place(number)}の"
+                f"「{YEAR_COLUMN}」)。{wanted}の実績は、{wanted}の記入用ファイル(確認・承認の画面"
+                "から書き出せます)に記入してもらってください。"
+            )
+    if department is not None:
+        others = [name for name in stated if not _same_department(name, department)]
+        if others:
+            raise WorkflowError(
+                f"このファイルは{'・'.join(stated)}の{format_fiscal_year(fiscal_year)}分です"
+                f"(「{DEPARTMENT_COLUMN}」の列)。{department}のファイルではありません。"
+                f"{department}から届いたファイルを選ぶか、「どの所管課のファイルか」を選び直して"
+                "ください。"
+            )
+
+
+def _unknown_columns(table):
+    """The file's columns that the import does not know, the fill-in file's own left out."""
+    return [
+        title
+        for title in table.unknown_columns
+        if normalize_header(title) not in REFERENCE_COLUMNS
+        and not REFERENCE_PATTERN.fullmatch(normalize_header(title))
+    ]
+
+
+def results_import(*, plan, fiscal_year, kind, table, user, dry_run, department=None):
+    """Check (and unless `dry_run`, write) one year's results of one kind from `table`.
+
+    `department`: the department whose file the plan office says this is (None: not said).
+    """
     require_plan_admin(user)
     result_kind = RESULT_KINDS[kind]
     if fiscal_year not in plan.fiscal_years:
         raise WorkflowError(f"{format_fiscal_year(fiscal_year)}はこの計画の期間ではありません。")
+    _file_identity(table, fiscal_year, department)
     targets, seen = _targets(result_kind, plan), {}
     # Each row is decided while reading it (blank, or an error), or becomes a Submission.
     readings = [
-        (number, row[result_kind.key_column], _row_read(result_kind, targets, seen, number, row))
+        (
+            number,
+            row[result_kind.key_column],
+            _row_read(result_kind, targets, seen, number, row, department),
+        )
         for number, row in zip(table.row_numbers, table.dataset.dict, strict=True)
     ]
     submissions = [reading for _, _, reading in readings if isinstance(reading, Submission)]
@@ -181,13 +302,34 @@ def results_import(*, plan, fiscal_year, kind, table, user, dry_run):
             else reading
             for number, name, reading in readings
         ],
-        unknown_columns=table.unknown_columns,
+        unknown_columns=_unknown_columns(table),
     )
     report.written = not (dry_run or report.errors)
     return report
 
 
-def _row_read(result_kind, targets, seen, number, row):
+def _department_errors(entry_kind, target, row, department):
+    """Why the row's item is not the file's to fill in: another department enters it."""
+    current = target.department
+    if department is not None and current != department:
+        whose = f"{current}の担当" if current else "所管課が設定されていない項目"
+        return [f"この{entry_kind.label}は{whose}で、{department}のものではありません。"]
+    stated = row[DEPARTMENT_COLUMN]
+    if stated and not _same_department(stated, current):
+        if current is None:
+            return [
+                f"この{entry_kind.label}には今は所管課が設定されていません(ファイルでは"
+                f"{stated})。所管課を設定してから、その所管課の記入用ファイルで記入してもらって"
+                "ください。"
+            ]
+        return [
+            f"この{entry_kind.label}の所管課は{current}です(ファイルでは{stated})。"
+            f"{current}の記入用ファイルで記入してもらってください。"
+        ]
+    return []
+
+
+def _row_read(result_kind, targets, seen, number, row, department):
     """The row's Submission, or its RowReport when it is blank or cannot be read."""
     entry_kind, (by_name, by_code) = result_kind.kind, targets
     name = row[result_kind.key_column]
@@ -209,6 +351,7 @@ def _row_read(result_kind, targets, seen, number, row):
     if target.pk in seen:
         errors.append(f"同じ{entry_kind.label}がファイルの{seen[target.pk]}行目にもあります。")
     seen.setdefault(target.pk, number)
+    errors += _department_errors(entry_kind, target, row, department)
     read = _indicator_values if entry_kind is INDICATORS else _project_values
     values, value_errors = read(target, row)
     version, version_errors = _version(row)
@@ -223,43 +366,3 @@ def _submitted_row(number, name, outcome):
         return RowReport(number, name, ERROR, (_refusal_message(outcome.refusal),))
     action = "新規" if outcome.created else ("変更" if outcome.changed else "変更なし")
     return RowReport(number, name, action)
-
-
-def results_export(*, plan, fiscal_year, kind):
-    """A year's results in the import's own format (every item, blank where nothing is entered),
-    so that a department can fill in the sheet and send it back."""
-    spec = RESULT_KINDS[kind]
-    entry_kind = spec.kind
-    targets = list(entry_kind.targets(plan))
-    entries = {
-        getattr(entry, f"{entry_kind.target_field}_id"): entry
-        for entry in entry_kind.entry_model.objects.for_targets(targets).for_year(fiscal_year)
-    }
-    dataset = tablib.Dataset(headers=spec.columns)
-    for target in targets:
-        entry = entries.get(target.pk)
-        if kind == "indicators":
-            dataset.append(
-                [
-                    target.name,
-                    format_input(entry.value) if entry else "",
-                    "はい" if entry and entry.not_measured else "",
-                    entry.analysis if entry else "",
-                    entry.version if entry else 0,
-                ]
-            )
-        else:
-            dataset.append(
-                [
-                    target.code,
-                    target.name,
-                    entry.activities if entry else "",
-                    entry.grade if entry else "",
-                    entry.issues if entry else "",
-                    entry.get_outlook_display() if entry and entry.outlook else "",
-                    format_input(entry.budget_amount) if entry else "",
-                    format_input(entry.settlement_amount) if entry else "",
-                    entry.version if entry else 0,
-                ]
-            )
-    return dataset

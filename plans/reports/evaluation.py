@@ -2,16 +2,20 @@
 
 `plan_evaluation()` reads a plan's indicators, results, measures, projects and progress records
 in a fixed number of queries, whatever the size of the plan, and hands plain values to
-`indicators.achievement`, which alone does the arithmetic.
+`indicators.achievement`, which alone does the arithmetic. Indicators, results, projects and
+progress records come as named tuples of the fields shown (`IndicatorRow`, ...), not model
+instances: a large plan has about 9,000 of them, the first view after a change builds them all.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
 
 from indicators.achievement import Achievement, Grade, Rollup, count_grades, evaluate, rollup
-from indicators.models import Indicator, IndicatorResult
+from indicators.models import Aggregation, Indicator, IndicatorResult
 from plans.models import BasicPolicy, Measure, Plan
-from projects.models import MeasureProject, ProjectProgress
+from projects.models import MeasureProject, Outlook, ProjectProgress
 
 
 def result_values(results):
@@ -44,25 +48,68 @@ def indicator_achievement(indicator, plan, fiscal_year, results):
     )
 
 
+class IndicatorRow(NamedTuple):
+    """The fields of an indicator that the pages, reports and open data show."""
+
+    pk: int
+    policy_id: int
+    name: str
+    unit: str
+    aggregation: str
+    direction: str
+    baseline_value: Decimal
+    baseline_year: int
+    target_value: Decimal
+    target_year: int
+    decimal_places: int
+
+    def get_aggregation_display(self):
+        return Aggregation(self.aggregation).label
+
+
+class ResultRow(NamedTuple):
+    """A result that counts."""
+
+    indicator_id: int
+    fiscal_year: int
+    value: Decimal | None
+    not_measured: bool
+    analysis: str
+    is_demo: bool
+
+
+class ProjectRow(NamedTuple):
+    pk: int
+    name: str
+    department: str | None  # its name
+
+
+class ProgressRow(NamedTuple):
+    """The fiscal year's progress record of a project, if it counts."""
+
+    project_id: int
+    fiscal_year: int
+    activities: str
+    grade: str
+    issues: str
+    outlook: str
+    budget_amount: Decimal | None
+    settlement_amount: Decimal | None
+    is_demo: bool
+
+
 @dataclass(frozen=True)
 class IndicatorEvaluation:
-    indicator: Indicator
-    results: tuple  # the results that count, oldest first
+    indicator: IndicatorRow
+    results: tuple  # ResultRow, oldest first
     achievement: Achievement
 
 
-@dataclass(frozen=True)
-class ProjectEvaluation:
-    link: MeasureProject
-    progress: ProjectProgress | None  # the fiscal year's record, if it counts
-
-    @property
-    def project(self):
-        return self.link.project
-
-    @property
-    def grade(self):
-        return Grade(self.progress.grade) if self.progress and self.progress.grade else Grade.NONE
+class ProjectEvaluation(NamedTuple):
+    project: ProjectRow
+    progress: ProgressRow | None
+    grade: Grade  # NONE without a counted record or without a grade in it
+    outlook: str | None  # the record's 今後の方向性 as shown ("" if not given); None without one
 
 
 @dataclass(frozen=True)
@@ -91,19 +138,12 @@ class PlanEvaluation:
     project_grades: dict
 
 
-ENTRY_FIELDS = ("fiscal_year", "status", "is_demo")
-RESULT_FIELDS = ("indicator", "value", "not_measured", "analysis", *ENTRY_FIELDS)
-PROGRESS_FIELDS = (
-    "project",
-    "activities",
-    "grade",
-    "issues",
-    "outlook",
-    "budget_amount",
-    "settlement_amount",
-    *ENTRY_FIELDS,
-)
-LINK_FIELDS = ("measure", "position", "project__name", "project__department__name")
+# Rows read as tuples (values_list), not model instances: a large plan has thousands of them,
+# and building a model instance costs about twenty times as much as a tuple.
+INDICATOR_FIELDS = IndicatorRow._fields
+RESULT_FIELDS = ResultRow._fields
+PROGRESS_FIELDS = ProgressRow._fields
+LINK_FIELDS = ("measure_id", "project_id", "project__name", "project__department__name")
 
 
 def plan_evaluation(plan, fiscal_year, *, approved_only=True):
@@ -112,44 +152,51 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True):
     With `approved_only` (committee pages, reports) only approved results and progress records
     count; without it every entered value does (a staff member's preview).
     """
-    # Only the fields the pages, reports and open data show: a plan has thousands of these rows.
-    counted_results = IndicatorResult.objects.in_plan(plan).up_to(fiscal_year).only(*RESULT_FIELDS)
-    counted_progress = (
-        ProjectProgress.objects.in_plan(plan).for_year(fiscal_year).only(*PROGRESS_FIELDS)
-    )
+    # Sorted only where the order shows, and by numbers: the models' default orderings sort by
+    # the plan's code and the projects' names, text that PostgreSQL collates slowly.
+    counted_results = IndicatorResult.objects.in_plan(plan).up_to(fiscal_year)
+    counted_progress = ProjectProgress.objects.in_plan(plan).for_year(fiscal_year).order_by()
     if approved_only:
         counted_results, counted_progress = counted_results.approved(), counted_progress.approved()
     policies = list(plan.policies.all())
-    indicators = Indicator.objects.filter(policy__plan=plan).select_related("department")
+    indicators = (
+        Indicator.objects.filter(policy__plan=plan)
+        .order_by("position", "pk")  # within each policy
+        .values_list(*INDICATOR_FIELDS)
+    )
     results = defaultdict(list)
-    for result in counted_results:
+    for result in map(ResultRow._make, counted_results.values_list(*RESULT_FIELDS)):
         results[result.indicator_id].append(result)
-    measures = Measure.objects.filter(policy__plan=plan)
+    measures = Measure.objects.filter(policy__plan=plan).order_by("number")  # within each policy
     links = (
         MeasureProject.objects.filter(measure__policy__plan=plan)
-        .select_related("project__department")
-        .only(*LINK_FIELDS)
+        .order_by("position", "pk")  # within each measure
+        .values_list(*LINK_FIELDS)
     )
-    progress = {record.project_id: record for record in counted_progress}
+    progress = {
+        record.project_id: record
+        for record in map(ProgressRow._make, counted_progress.values_list(*PROGRESS_FIELDS))
+    }
 
     indicators_by_policy = defaultdict(list)
-    for indicator in indicators:
+    for indicator in map(IndicatorRow._make, indicators):
         indicator_results = tuple(results[indicator.pk])
         achievement = indicator_achievement(indicator, plan, fiscal_year, indicator_results)
         indicators_by_policy[indicator.policy_id].append(
             IndicatorEvaluation(indicator, indicator_results, achievement)
         )
+    projects = {}  # one row per project, however many measures list it
     links_by_measure = defaultdict(list)
-    for link in links:
-        links_by_measure[link.measure_id].append(link)
+    for measure_id, project_id, name, department in links:
+        project = projects.get(project_id) or projects.setdefault(
+            project_id, _project_evaluation(ProjectRow(project_id, name, department), progress)
+        )
+        links_by_measure[measure_id].append(project)
     measures_by_policy = defaultdict(list)
     for measure in measures:
-        projects = tuple(
-            ProjectEvaluation(link, progress.get(link.project_id))
-            for link in links_by_measure[measure.pk]
-        )
+        measure_projects = tuple(links_by_measure[measure.pk])
         measures_by_policy[measure.policy_id].append(
-            MeasureEvaluation(measure, projects, _project_grades(projects))
+            MeasureEvaluation(measure, measure_projects, _project_grades(measure_projects))
         )
 
     policy_evaluations = []
@@ -182,7 +229,16 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True):
     )
 
 
+def _project_evaluation(project, progress):
+    record = progress.get(project.pk)
+    if record is None:
+        return ProjectEvaluation(project, None, Grade.NONE, None)
+    grade = Grade(record.grade) if record.grade else Grade.NONE
+    outlook = Outlook(record.outlook).label if record.outlook else ""
+    return ProjectEvaluation(project, record, grade, outlook)
+
+
 def _project_grades(project_evaluations):
     """Count each project's grade once; a project without a counted record is 評価不能."""
-    grades = {item.link.project_id: item.grade for item in project_evaluations}
+    grades = {item.project.pk: item.grade for item in project_evaluations}
     return count_grades(grades.values())

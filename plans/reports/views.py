@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date, quote_etag
+from django.utils.safestring import mark_safe
 
 from indicators.achievement import expected_value, format_number
 from indicators.models import Indicator
@@ -20,6 +21,7 @@ from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
 from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
 from plans.reports.exports import open_data_csv, open_data_json, report_workbook
+from plans.reports.jinja import render_tables
 from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
 
@@ -56,10 +58,13 @@ def _cached(published, name, year, build):
 
 
 def _lazy_evaluation(plan, year):
-    """The plan's evaluation, computed only if a page's cached tables are missing
-    (`{% cache %}` in the template, keyed by `published_key`)."""
+    """The plan's evaluation, computed only if a page's cached tables (or flag) are missing."""
     return SimpleLazyObject(lambda: plan_evaluation(plan, year))
 
+
+# Jinja2 templates (jinja_templates/): the tables of the overview, the body of the print report.
+OVERVIEW_TABLES = "reports/overview_tables.html"
+REPORT_BODY = "reports/report_body.html"
 
 PLAN_CODE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
@@ -76,28 +81,31 @@ def dashboard_default(request):
     return redirect_to_default_year("plans:overview", plan)
 
 
-def _evaluation_page(request, code, year, template_name):
-    """The overview and the print report: the plan's evaluation for the year, whose tables the
-    templates keep in the cache until the plan's published version changes."""
+def _evaluation_page(request, code, year, template_name, tables_template):
+    """The overview and the print report: the plan's evaluation for the year. Their large
+    tables, the same for every viewer, are rendered with Jinja2 (`tables_template`, several
+    times faster than Django's templates on thousands of rows) and kept in the cache until the
+    plan's published version changes; the page around them is rendered for each request."""
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)
     evaluation = _lazy_evaluation(plan, year)
-    return render(
-        request,
-        template_name,
-        _page_context(plan, year)
-        | {
-            "evaluation": evaluation,
-            "published_key": published.key,
-            "years": range(plan.first_fiscal_year, year + 1),
-            "demo": _cached(published, "demo", year, lambda: _has_demo(evaluation)),
-        },
+    context = _page_context(plan, year) | {
+        "years": range(plan.first_fiscal_year, year + 1),
+        "demo": _cached(published, "demo", year, lambda: _has_demo(evaluation)),
+    }
+    tables = _cached(
+        published,
+        tables_template,
+        year,
+        lambda: render_tables(tables_template, context | {"evaluation": evaluation}),
     )
+    # Escaped as it was rendered (autoescape on, Django's entities).
+    return render(request, template_name, context | {"tables": mark_safe(tables)})
 
 
 @login_required
 def overview(request, code, year):
-    return _evaluation_page(request, code, year, "reports/overview.html")
+    return _evaluation_page(request, code, year, "reports/overview.html", OVERVIEW_TABLES)
 
 
 @login_required
@@ -205,7 +213,7 @@ def project_page(request, code, year, pk):
 
 @login_required
 def report_page(request, code, year):
-    return _evaluation_page(request, code, year, "reports/report.html")
+    return _evaluation_page(request, code, year, "reports/report.html", REPORT_BODY)
 
 
 @login_required

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from playwright.sync_api import expect
 
 from indicators.models import Indicator, IndicatorResult
@@ -164,3 +164,44 @@ def test_the_results_import_and_a_project_form_are_accessible(page, journey_plan
     page.goto(reverse("admin:plans_plan_change", args=[journey_plan.pk]))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert_accessible(page, "管理画面・計画の変更")
+
+
+def test_the_office_hands_out_a_departments_file_and_imports_it_back(
+    page, journey_plan, personas, tmp_path
+):
+    """Issue 15: the review page offers each department its own fill-in file; what the
+    department types into it comes back through the import page as submissions."""
+    log_in(page, personas["admin"])
+    page.goto(reverse("plans:review", args=[journey_plan.code, 2025]))
+    page.get_by_role("heading", name="ファイルでの受け渡し").scroll_into_view_if_needed()
+    screenshot(page, "2-admin-fill-in-files")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="市民協働企画課の成果指標の実績(.xlsx)").click()
+    download = download_info.value
+    assert download.suggested_filename == "市民協働企画課_2025年度_成果指標の実績.xlsx"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+
+    # The department types into the white cells and saves (openpyxl keeps the protection).
+    workbook = load_workbook(path)
+    sheet = workbook.active
+    header = {cell.value: cell.column for cell in sheet[3]}
+    for row in sheet.iter_rows(min_row=4):
+        if row[header["指標名"] - 1].value == TO_APPROVE:
+            row[header["実績値"] - 1].value = 19.9
+            row[header["要因分析"] - 1].value = "前年度並み。"
+    workbook.save(path)
+
+    page.get_by_role("link", name="所管課から届いたファイルを取り込む").click()
+    page.get_by_label("取り込むもの").select_option(label="成果指標の実績")
+    page.get_by_label("どの所管課のファイルか").select_option(label="市民協働企画課")
+    page.locator("input[type=file]").set_input_files(path)
+    page.get_by_role("button", name="確認する").click()
+    expect(page.get_by_role("heading", name="確認(まだ取り込んでいません)")).to_be_visible()
+    expect(page.get_by_text("新規 1件")).to_be_visible()
+    assert_accessible(page, "実績の取込(記入用ファイルの確認)")
+    screenshot(page, "2-admin-fill-in-preview")
+    page.get_by_role("button", name="この内容で取り込む").click()
+    expect(page.locator(".messages")).to_contain_text("取り込みました")
+    result = IndicatorResult.objects.get(indicator__name=TO_APPROVE, fiscal_year=2025)
+    assert (result.value, result.status) == (Decimal("19.9"), EntryStatus.SUBMITTED)

@@ -19,6 +19,7 @@ from plans.progress.entries import (
     status_counts,
     year_items,
 )
+from plans.progress.fill_in import fill_in_offer
 from plans.progress.history import history_rows
 from plans.progress.kinds import KINDS
 from plans.progress.views.common import posted_version
@@ -87,6 +88,7 @@ def review_year(request, code, year):
             "department": department,
             "shown": shown,
             "year_history": history_rows(plan_year) if plan_year.pk else [],
+            "fill_in_offer": fill_in_offer(plan),
         },
     )
 

@@ -1,0 +1,76 @@
+"""The Jinja2 environment of the large committee tables (jinja_templates/reports/).
+
+The overview's and the print report's tables have thousands of cells: Jinja2 compiles a
+template to Python and renders them several times faster than Django's template language.
+Everything else stays in Django templates. Autoescaping is on; `render_tables` writes the two
+entities that differ as Django writes them (`&quot;`, `&#x27;`), so a table reads the same
+whichever engine wrote it.
+"""
+
+from decimal import Decimal
+
+from django.template.loader import render_to_string
+from jinja2 import Environment, Undefined
+from markupsafe import Markup, escape
+
+from plans.templatetags.plan_tags import (
+    GRADE_BADGES,
+    RowUrl,
+    fiscal_year,
+    indicator_value,
+    percent,
+    yearly,
+)
+
+# markupsafe's entity -> Django's. Only escaping writes "&#34;" or "&#39;" into a table: the
+# same characters typed into a name come out as "&amp;#34;".
+DJANGO_ENTITIES = {"&#34;": "&quot;", "&#39;": "&#x27;"}
+
+
+def render_tables(template_name, context):
+    """A Jinja2 template of jinja_templates/ as Django's templates would escape it."""
+    html = render_to_string(template_name, context, using="jinja2")
+    for entity, django_entity in DJANGO_ENTITIES.items():
+        html = html.replace(entity, django_entity)
+    return html
+
+
+def amount(value):
+    """An amount in thousands of yen (a whole number) with separators, or − where there is none:
+    what Django's `intcomma` writes, without its per-call localisation."""
+    return f"{value:,}" if isinstance(value, int | Decimal) else "−"
+
+
+def linebreaksbr(value):
+    """Django's `linebreaksbr`: the text escaped, each line break as <br>."""
+    text = str(escape(value)).replace("\r\n", "\n").replace("\r", "\n")
+    return Markup(text.replace("\n", "<br>"))
+
+
+def join(values, separator):
+    return Markup(escape(separator).join(escape(value) for value in values))
+
+
+def environment(**options):
+    # A missing attribute (a project without a record) renders empty even with DEBUG on, as in
+    # Django's templates, rather than as Jinja2's debugging placeholder.
+    options["undefined"] = Undefined
+    env = Environment(**options, keep_trailing_newline=True)
+    env.filters.update(
+        {
+            "fiscal_year": fiscal_year,
+            "percent": percent,
+            "yearly": yearly,
+            "linebreaksbr": linebreaksbr,
+            "join": join,
+        }
+    )
+    env.globals.update(
+        {
+            "indicator_value": indicator_value,
+            "grade_badges": GRADE_BADGES,
+            "row_url": RowUrl,
+            "amount": amount,
+        }
+    )
+    return env
