@@ -41,6 +41,7 @@ import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from xml.etree import ElementTree
 from xml.etree.ElementTree import XMLParser
 
@@ -720,17 +721,83 @@ def read_table(data, filename, *, columns, required, encoding=None, aliases=None
     return table
 
 
+def similar_columns(table, aliases=None):
+    """(title in the file, column) for each unknown title that looks like an expected column
+    the file lacks (所管課名称 for 所管課, 施策No for 基本施策): an importer asks rather than
+    guess, or leave the column unchanged while the person meant to change it."""
+    aliases = aliases or {}
+    missing = [column for column in table.dataset.headers if column not in table.found_columns]
+    pairs = []
+    for title in table.unknown_columns:
+        typed = normalize_header(title)
+        for column in missing:
+            names = {normalize_header(name) for name in (column, *aliases.get(column, ()))}
+            if any(_looks_alike(typed, name) for name in names):
+                pairs.append((title, column))
+                break
+    return pairs
+
+
+# Titles of the column that numbers the rows, common in office lists: never a missing column.
+ROW_NUMBER_TITLES = {"No", "No.", "NO", "NO.", "no", "no.", "#", "番号", "連番", "通し番号", "項番"}
+
+
+def _looks_alike(typed, name):
+    """所管課名称 holds 所管課; 担当係 is close to 担当課. A title of two characters is only
+    alike when it holds the name."""
+    if typed in ROW_NUMBER_TITLES:
+        return False
+    if len(name) >= 2 and name in typed:
+        return True
+    if len(typed) < 3:
+        return False
+    return typed in name or SequenceMatcher(None, typed, name).ratio() >= 0.6
+
+
+def similar_columns_question(table, pairs):
+    """The question that stops an import when similar_columns found something."""
+    asked = "、".join(f"「{title}」は「{column}」の列ですか" for title, column in pairs)
+    return (
+        f"{table.header_place}の見出しを確かめてください。{asked}? そうであれば、"
+        "見出しをその名前に直してください。別の内容の列であれば、その列を削除するか"
+        "紛らわしくない見出しに変えてから、もう一度取り込んでください"
+        "(ファイルにない列は、今の内容のまま変更しません)。"
+    )
+
+
+# What a spreadsheet made of a code typed as 2-1 or 1/2 (a date), or 1:30 (a time).
+TYPED_AS_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?: 00:00:00)?$|^\d{1,2}:\d{2}:\d{2}$")
+
+
+def date_cell_message(column, text):
+    """Why `text` (a cell of `column`) is a date, and how to type it, if it is one; else None."""
+    match = TYPED_AS_DATE.match(text)
+    if match is None:
+        return None
+    guess = ""
+    if match.group(1):
+        month, day = int(match.group(2)), int(match.group(3))
+        guess = f"「{month}-{day}」と入力したのであれば、"
+    return (
+        f"{column}「{text}」は日付(時刻)になっています。表計算ソフトが「2-1」「1/2」のような"
+        f"入力を日付に変えたためです。{guess}セルの書式を「文字列」にしてから入力し直すか、"
+        "先頭に「'」を付けて「'2-1」のように入力してください。"
+    )
+
+
 # What an import says about each row, whatever it imports.
 ERROR = "エラー"
 BLANK = "空欄"  # a row left empty: nothing to import
+SKIPPED = "読み飛ばし"  # a total or a note below the list: not a row to import
 
 
 @dataclass(frozen=True)
 class RowReport:
     number: int  # the row number a person sees in the spreadsheet
     name: str
-    action: str  # 新規 / 変更 / 変更なし / エラー
+    action: str  # 新規 / 変更 / 変更なし / 空欄 / 読み飛ばし / エラー
     messages: tuple = ()
+    changes: tuple = ()  # (field, before, after) of what the row changes
 
 
 @dataclass
@@ -738,6 +805,7 @@ class ImportReport:
     rows: list
     unknown_columns: list = field(default_factory=list)
     written: bool = False
+    notices: list = field(default_factory=list)  # what the person should know before confirming
 
     @property
     def counts(self):
@@ -749,10 +817,14 @@ class ImportReport:
         counts = self.counts
         return [
             (action, counts[action])
-            for action in ("新規", "変更", "変更なし", BLANK, ERROR)
-            if counts[action] or action != BLANK
+            for action in ("新規", "変更", "変更なし", BLANK, SKIPPED, ERROR)
+            if counts[action] or action not in (BLANK, SKIPPED)
         ]
 
     @property
     def errors(self):
         return [row for row in self.rows if row.action == ERROR]
+
+    @property
+    def unchanged(self):
+        return self.counts["変更なし"]

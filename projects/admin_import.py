@@ -10,8 +10,13 @@ from plans.imports import SpreadsheetImport
 from plans.models import Plan
 from plans.spreadsheet_cells import dataset_xlsx
 from plans.spreadsheets import ENCODING_CHOICES, MAX_BYTES
-from projects.imports import projects_export, projects_import, projects_template
-from projects.resources import COLUMNS, REQUIRED_COLUMNS
+from projects.imports import (
+    projects_export,
+    projects_import,
+    projects_template,
+    read_project_list,
+)
+from projects.resources import COLUMNS
 
 
 class ProjectImportForm(forms.Form):
@@ -19,7 +24,9 @@ class ProjectImportForm(forms.Form):
     file = forms.FileField(
         label="ファイル",
         help_text=f".xlsx または .csv({MAX_BYTES // 1024 // 1024}MB まで)。"
-        f"見出しは「{'」「'.join(COLUMNS)}」です(順番は自由)。",
+        f"見出しは「{'」「'.join(COLUMNS)}」です(順番は自由、上にタイトルや日付の行があっても"
+        "かまいません)。ファイルにない列は変更しません。IDは書き出したファイルにある番号です"
+        "(新しい事業は空欄)。",
     )
     encoding = forms.ChoiceField(label="CSV の文字コード", choices=ENCODING_CHOICES, required=False)
 
@@ -34,8 +41,8 @@ class ProjectListImport(SpreadsheetImport):
         super().__init__(request)
         self.model_admin = model_admin
 
-    def columns(self, *, plan):
-        return COLUMNS, REQUIRED_COLUMNS
+    def read(self, data, filename, *, encoding, plan):
+        return read_project_list(data, filename, encoding=encoding)
 
     def run(self, table, *, dry_run, plan):
         return projects_import(plan=plan, table=table, dry_run=dry_run, user=self.request.user)
@@ -48,6 +55,9 @@ class ProjectListImport(SpreadsheetImport):
             **self.model_admin.admin_site.each_context(self.request),
             "opts": self.model_admin.model._meta,
             "title": "事業一覧の取込",
+            # A list re-imported after a few edits is mostly unchanged: the table shows the
+            # rows that do something (10,000 unchanged rows were megabytes of HTML).
+            "hide_unchanged": True,
         }
 
     def page_url(self):

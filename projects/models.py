@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Min, Q
 from simple_history.models import HistoricalRecords
 
+from plans.codes import normalize_code
 from plans.models import Department, Measure, Plan, YearlyEntry
 from plans.numbers import parse_number
 
@@ -21,8 +22,19 @@ class ProjectQuerySet(models.QuerySet):
         )
 
 
+def validate_one_line(value):
+    if "\n" in value or "\r" in value:
+        raise ValidationError(
+            "改行は使えません。1行で入力してください(セルの中の改行も削除してください)。",
+            code="line_break",
+        )
+
+
 class Project(models.Model):
-    """A project (事業) of the plan; it can be listed under several measures."""
+    """A project (事業) of the plan; it can be listed under several measures.
+
+    Its code is stored normalised (plans.codes.normalize_code: Ｋ－０３ is K-03) by every door:
+    clean() for the admin and the plan file, projects.imports for the import."""
 
     plan = models.ForeignKey(
         Plan, verbose_name="計画", on_delete=models.CASCADE, related_name="projects"
@@ -33,7 +45,7 @@ class Project(models.Model):
         blank=True,
         help_text="庁内で使う事業の番号。取込のときに事業を見分けるのに使います(任意)。",
     )
-    name = models.CharField("事業名", max_length=200)
+    name = models.CharField("事業名", max_length=200, validators=[validate_one_line])
     summary = models.TextField("事業概要", blank=True)
     department = models.ForeignKey(
         Department,
@@ -73,6 +85,10 @@ class Project(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        self.code = normalize_code(self.code)
 
 
 class MeasureProject(models.Model):

@@ -61,3 +61,21 @@ def office_file(header, rows, **options):
 def typed_as_date(month, day):
     """What Excel stores when 「2-1」 is typed into a cell formatted 標準: a date this year."""
     return datetime(2026, month, day)
+
+
+OFFICE_HEADER = ["事業コード", "事業名", "事業概要", "基本施策", "所管課"]
+
+
+def office_list():
+    """The office list of the import tests: a full-width code, a new project, a total row.
+    tests/data/spreadsheets/office_list_libreoffice.xlsx is this file saved by LibreOffice:
+    soffice --headless --convert-to xlsx:"Calc MS Excel 2007 XML" --outdir out <this file>."""
+    workbook = office_workbook(
+        OFFICE_HEADER,
+        [
+            ["Ｋ－０３", "区づくり推進事業", "", "1-1", "市民協働企画課"],
+            ["", "新しい協働講座", "講座を開きます。", "2-1", "地域づくり支援課"],
+        ],
+        footer=[["合計", "2事業"]],
+    )
+    return workbook_bytes(workbook)

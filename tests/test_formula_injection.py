@@ -20,9 +20,9 @@ from indicators.models import Indicator, IndicatorResult
 from plans.models import EntryStatus
 from plans.progress.results_import import RESULT_KINDS, results_import
 from plans.spreadsheets import read_table
-from projects.imports import projects_import
+from projects.imports import projects_import, read_project_list
 from projects.models import Project, ProjectProgress
-from projects.resources import COLUMNS, REQUIRED_COLUMNS
+from projects.resources import TEMPLATE_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -151,9 +151,7 @@ def test_project_export_holds_text_and_round_trips_exactly(admin_client, hostile
     response = admin_client.get(reverse("admin:projects_project_export", args=[hostile_plan.code]))
     assert response.status_code == 200
     assert_text_cells_only(response.content, [LINK, ANALYSIS])
-    table = read_table(
-        response.content, "projects.xlsx", columns=COLUMNS, required=REQUIRED_COLUMNS
-    )
+    table = read_project_list(response.content, "projects.xlsx")
     by_name = {row["事業名"]: row for row in table.dataset.dict}
     assert by_name[LINK]["事業概要"] == ANALYSIS
     report = projects_import(plan=hostile_plan, table=table, dry_run=False)
@@ -163,7 +161,7 @@ def test_project_export_holds_text_and_round_trips_exactly(admin_client, hostile
 
 def test_the_project_template_holds_text(admin_client):
     response = admin_client.get(reverse("admin:projects_project_template"))
-    assert_text_cells_only(response.content, COLUMNS)
+    assert_text_cells_only(response.content, TEMPLATE_COLUMNS)
 
 
 def test_errors_csv_of_the_project_import_neutralises_names(admin_client, okayama_plan):

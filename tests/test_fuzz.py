@@ -31,9 +31,9 @@ from plans.models import EntryStatus, PlanYear
 from plans.progress.results_import import RESULT_KINDS, results_import
 from plans.progress.workflow import WorkflowError
 from plans.spreadsheets import OLE_MAGIC, XLSX_MAGIC, SpreadsheetError, read_table
-from projects.imports import projects_import
+from projects.imports import projects_import, read_project_list
 from projects.models import MeasureProject, Project, ProjectProgress
-from projects.resources import COLUMNS, REQUIRED_COLUMNS
+from projects.resources import COLUMNS, REQUIRED_COLUMNS, TEMPLATE_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -690,22 +690,23 @@ def project_snapshot(plan):
 
 
 @fuzz(max_examples=80)
-@given(file=spreadsheet_files(COLUMNS, PROJECT_CELLS, "事業名"), dry_run=st.booleans())
+@given(file=spreadsheet_files(TEMPLATE_COLUMNS, PROJECT_CELLS, "事業名"), dry_run=st.booleans())
 @example(
     file=(
-        csv_bytes([COLUMNS, ["C" * 31, "長すぎるコードの事業", "", "1-1", ""]], "utf-8"),
+        csv_bytes([TEMPLATE_COLUMNS, ["C" * 31, "長すぎるコードの事業", "", "1-1", ""]], "utf-8"),
         "a.csv",
     ),
     dry_run=False,
 )
 @example(
-    file=(csv_bytes([COLUMNS, ["", "名" * 201, "", "1-1", ""]], "utf-8"), "a.csv"), dry_run=False
+    file=(csv_bytes([TEMPLATE_COLUMNS, ["", "名" * 201, "", "1-1", ""]], "utf-8"), "a.csv"),
+    dry_run=False,
 )
 def test_project_import_reports_every_bad_row_and_never_raises(setup, file, dry_run):
     plan = setup["plan"]
     data, filename = file
     try:
-        table = read_table(data, filename, columns=COLUMNS, required=REQUIRED_COLUMNS)
+        table = read_project_list(data, filename)
     except SpreadsheetError as error:
         assert JAPANESE.search(str(error))
         return
@@ -724,9 +725,7 @@ def test_project_import_reports_every_bad_row_and_never_raises(setup, file, dry_
 
 
 def project_table(*rows):
-    return read_table(
-        csv_bytes([COLUMNS, *rows], "utf-8"), "p.csv", columns=COLUMNS, required=REQUIRED_COLUMNS
-    )
+    return read_project_list(csv_bytes([TEMPLATE_COLUMNS, *rows], "utf-8"), "p.csv")
 
 
 @pytest.mark.parametrize("dry_run", [True, False], ids=["preview", "import"])

@@ -32,10 +32,8 @@ from plans.progress.workflow import (
     plan_year_reopen,
 )
 from plans.publication import plan_published_version
-from plans.spreadsheets import read_table
-from projects.imports import projects_import
+from projects.imports import projects_import, read_project_list
 from projects.models import Project
-from projects.resources import COLUMNS, REQUIRED_COLUMNS
 from tests.factories import IndicatorResultFactory, MeasureProjectFactory
 
 YEAR = 2024
@@ -153,10 +151,10 @@ def test_locking_and_reopening_a_year_publish_a_new_version(okayama_plan, person
 
 def test_the_project_list_import_shows_at_once(admin_client, okayama_plan):
     assert_everywhere(admin_client, okayama_plan, "新しい協働事業", absent=True)
-    table = read_table(
+    table = read_project_list(
         '"事業コード","事業名","事業概要","基本施策","所管課"\r\n"P-100","新しい協働事業","","1-1",""'
         .encode(),
-        "projects.csv", columns=COLUMNS, required=REQUIRED_COLUMNS,
+        "projects.csv",
     )  # fmt: skip
 
     assert projects_import(plan=okayama_plan, table=table, dry_run=False).written

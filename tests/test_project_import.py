@@ -12,19 +12,16 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from plans.models import Department
-from plans.spreadsheets import read_table
-from projects.imports import projects_import
+from projects.imports import projects_import, read_project_list
 from projects.models import MeasureProject, Project
-from projects.resources import COLUMNS, REQUIRED_COLUMNS
+from projects.resources import TEMPLATE_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
 
 def table(*rows, header=("事業コード", "事業名", "事業概要", "基本施策", "所管課")):
     text = "\r\n".join(",".join(f'"{cell}"' for cell in row) for row in (header, *rows))
-    return read_table(
-        text.encode("utf-8"), "projects.csv", columns=COLUMNS, required=REQUIRED_COLUMNS
-    )
+    return read_project_list(text.encode("utf-8"), "projects.csv")
 
 
 @pytest.fixture
@@ -236,9 +233,7 @@ def test_admin_refuses_a_file_that_is_not_a_spreadsheet(admin_client, okayama_pl
 def test_export_edit_import_round_trips(admin_client, okayama_plan):
     exported = admin_client.get(reverse("admin:projects_project_export", args=[okayama_plan.code]))
     assert exported.status_code == 200
-    round_trip = read_table(
-        exported.content, "projects.xlsx", columns=COLUMNS, required=REQUIRED_COLUMNS
-    )
+    round_trip = read_project_list(exported.content, "projects.xlsx")
     assert len(round_trip.dataset) == 28
     by_name = {row["事業名"]: row for row in round_trip.dataset.dict}
     assert by_name["市民協働推進事業"]["基本施策"] == "2-1、2-3"
@@ -250,7 +245,7 @@ def test_template_has_the_headers_and_an_example(admin_client):
     response = admin_client.get(reverse("admin:projects_project_template"))
     workbook = load_workbook(io.BytesIO(response.content))
     rows = list(workbook.active.iter_rows(values_only=True))
-    assert list(rows[0]) == COLUMNS
+    assert list(rows[0]) == TEMPLATE_COLUMNS
     assert rows[1][1] == "区づくり推進事業"
 
 
