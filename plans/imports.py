@@ -33,9 +33,11 @@ def errors_csv(report):
     """An import's row errors as a CSV (UTF-8 with BOM, for Excel) to hand back to a department."""
     buffer = io.StringIO()
     writer = CsvWriter(buffer, lineterminator="\r\n")
-    writer.writerow(["行", "名称", "エラーの内容"])
+    # A spreadsheet's rows are found by sheet and row; the row stays a number, to sort by.
+    sheet = [report.sheet] if report.sheet else []
+    writer.writerow(["シート"] * bool(sheet) + ["行", "名称", "エラーの内容"])
     for row in report.errors:
-        writer.writerow([row.number, row.name, " ".join(row.messages)])
+        writer.writerow(sheet + [row.number, row.name, " ".join(row.messages)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

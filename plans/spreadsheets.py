@@ -806,6 +806,11 @@ class ImportReport:
     unknown_columns: list = field(default_factory=list)
     written: bool = False
     notices: list = field(default_factory=list)  # what the person should know before confirming
+    sheet: str | None = None  # the sheet the rows were read from (None for a CSV)
+
+    def place(self, number):
+        """Where a row of the report is: 「シート「成果指標の実績」の5行目」."""
+        return place(self.sheet, number)
 
     @property
     def counts(self):

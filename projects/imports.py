@@ -390,7 +390,10 @@ def _checked(plan, table, progress):
         reports.append(RowReport(row.number, name, action, tuple(row.errors), changes))
     reports.sort(key=lambda report: report.number)
     report = ImportReport(
-        rows=reports, unknown_columns=table.unknown_columns, notices=_notices(table, reports)
+        rows=reports,
+        unknown_columns=table.unknown_columns,
+        notices=_notices(table, reports),
+        sheet=table.sheet,
     )
     return report, rows, changing, projects
 

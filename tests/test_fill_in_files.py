@@ -488,6 +488,31 @@ def test_a_row_saved_since_the_file_was_made_is_refused_and_nothing_is_written(
     assert [(result.indicator_id, result.value) for result in stored] == [(sns.pk, 1690)]
 
 
+def test_every_row_message_names_the_sheet_and_row_at_every_door(office, plan, personas, tmp_path):
+    """The fill-in file's header is on row 3 of sheet 成果指標の実績: the page, the command and the
+    errors CSV send the department to that sheet and row, not to a bare 「5行目」."""
+    a = personas["department_a"]
+    content = download(office, plan, "indicators", a).content
+    row = 3 + names_in(content, "indicators").index("SNSのフォロワー数") + 1
+    place = f"シート「成果指標の実績」の{row}行目"
+    data = filled(content, "indicators", {"SNSのフォロワー数": {"実績値": 16200}})
+    shown = preview(office, plan, "indicators", data)
+    html = shown.content.decode()
+    assert "シート「成果指標の実績」の3行目を見出しとして読みました" in html
+    errors = office.get(shown.context["errors_url"]).content.decode("utf-8-sig").splitlines()
+    assert errors[0] == "シート,行,名称,エラーの内容"
+    assert errors[1].startswith(f"成果指標の実績,{row},SNSのフォロワー数,")
+    path = tmp_path / "記入済み.xlsx"
+    path.write_bytes(data)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="何も取り込んでいません"):
+        call_command(
+            "import_results", str(path), plan=plan.code, year=YEAR, kind="indicators",
+            user=personas["admin"].username, department=a.name, stdout=out,
+        )  # fmt: skip
+    assert f"{place}「SNSのフォロワー数」" in out.getvalue()
+
+
 def test_the_entry_rules_hold_for_every_row_of_a_fill_in_file(office, plan, personas):
     a = personas["department_a"]
     approved = Indicator.objects.get(name="地域活動への市民の参加割合")

@@ -303,6 +303,8 @@ def results_import(*, plan, fiscal_year, kind, table, user, dry_run, department=
             for number, name, reading in readings
         ],
         unknown_columns=_unknown_columns(table),
+        notices=[f"{table.header_place}を見出しとして読みました。"],
+        sheet=table.sheet,
     )
     report.written = not (dry_run or report.errors)
     return report

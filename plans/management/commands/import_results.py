@@ -59,7 +59,7 @@ class Command(BaseCommand):
         summary = "、".join(f"{action} {count}件" for action, count in report.summary)
         self.stdout.write(f"{len(report.rows)}行: {summary}")
         for row in report.errors:
-            self.stdout.write(f"{row.number}行目「{row.name}」: {' '.join(row.messages)}")
+            self.stdout.write(f"{report.place(row.number)}「{row.name}」: {' '.join(row.messages)}")
         if report.errors:
             raise CommandError("エラーがあるため、何も取り込んでいません。")
         if dry_run:
