@@ -61,7 +61,9 @@ def year_items(plan, fiscal_year, *, departments=None):
             targets = targets.filter(department__in=departments)
         entries = {
             getattr(entry, f"{kind.target_field}_id"): entry
-            for entry in kind.entry_model.objects.for_targets(targets).for_year(fiscal_year)
+            for entry in kind.entry_model.objects.for_targets(targets)
+            .for_year(fiscal_year)
+            .select_related("entered_by")
         }
         items.extend(YearItem(kind, target, entries.get(target.pk)) for target in targets)
     return items
