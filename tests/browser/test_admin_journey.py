@@ -41,26 +41,32 @@ def test_admin_returns_one_approves_another_and_locks_the_year(
     page, browser_context, submissions, personas
 ):
     log_in(page, personas["admin"])
-    page.get_by_role("navigation", name="サイト").get_by_role("link", name="確認・承認").click()
+    # The office lands on the review, and decides each submission there.
     expect(page.get_by_role("heading", level=1)).to_have_text("2025年度の確認・承認")
     assert_accessible(page, "確認・承認")
-    review_url = page.url
+    review_url = page.url.split("#")[0]
 
-    page.get_by_role("link", name=TO_RETURN).click()
-    assert_accessible(page, "入力(成果指標・確認する側)")
-    page.get_by_label("差し戻す理由").fill("基準値と調査方法が違うので、注記を書いてください。")
-    page.get_by_role("button", name="差し戻す").click()
+    to_return = page.get_by_role("article", name=TO_RETURN)
+    expect(to_return).to_contain_text("47.9%")
+    expect(to_return).to_contain_text("前年度並み。")
+    to_return.get_by_label("差し戻す理由").fill(
+        "基準値と調査方法が違うので、注記を書いてください。"
+    )
+    to_return.get_by_role("button", name="差し戻す").click()
     expect(page.locator(".messages")).to_contain_text("差し戻しました")
+    # The page moved on to the next submission.
+    assert page.url.endswith(f"#review-indicators-{submissions[TO_APPROVE].pk}")
 
-    page.goto(review_url)
-    page.get_by_role("link", name=TO_APPROVE).click()
-    page.get_by_role("button", name="承認する").click()
-    expect(page.locator(".messages")).to_contain_text("承認しました")
+    page.get_by_role("button", name="確認事項のない1件をまとめて承認する").click()
+    expect(page.locator(".messages")).to_contain_text("1件を承認しました")
+    expect(page.get_by_role("heading", name="「提出済」の項目")).to_contain_text("0件")
+    assert_accessible(page, "確認・承認(まとめて承認の後)")
 
     # A form opened before the year is locked, in a second tab.
     stale = browser_context.new_page()
+    plan = submissions[LEFT_OPEN].policy.plan
     stale.goto(
-        page.url.replace(f"/{submissions[TO_APPROVE].pk}/", f"/{submissions[LEFT_OPEN].pk}/")
+        reverse("plans:entry", args=[plan.code, 2025, "indicators", submissions[LEFT_OPEN].pk])
     )
     expect(stale.get_by_role("heading", level=1)).to_contain_text(LEFT_OPEN)
 
