@@ -40,9 +40,9 @@ class YearItem:
     @property
     def missing(self):
         """What the item still lacks before it can be submitted."""
-        if self.entry is None:
-            return ["未入力"]
-        return self.kind.missing_fields(self.entry)
+        # An item never entered lacks every field an empty entry lacks (not the word 未入力, which
+        # its status already says).
+        return self.kind.missing_fields(self.entry or self.kind.entry_model())
 
     @property
     def to_do(self):

@@ -95,7 +95,7 @@ def entry_closed_reason(plan_year, user, entry=None, today=None, *, resubmit=Fal
                 "修正が必要な場合は協働推進課に差戻しを依頼してください。"
             )
         if office:
-            return "提出済みです。内容を確認して、承認するか差し戻してください。"
+            return "提出済みです。内容を確認して、承認または差戻しをしてください。"
         return "提出済みのため変更できません。修正する場合は「提出を取り下げる」を押してください。"
     if entry is not None and entry.status == EntryStatus.APPROVED:
         return "承認済みのため変更できません。" + (

@@ -56,6 +56,7 @@ def my_work(request, code, year):
     plan = get_plan_for_year(code, year)
     items = year_items(plan, year, departments=_user_departments(request.user))
     plan_year = plan_year_get(plan, year)
+    departments = list(request.user.departments.all())
     return render(
         request,
         "progress/my_work.html",
@@ -69,7 +70,9 @@ def my_work(request, code, year):
             "items": items,
             "to_do": [item for item in items if item.to_do],
             "counts": status_counts(items),
-            "departments": request.user.departments.all(),
+            "departments": departments,
+            # One department is named above the list; the plan office sees every department.
+            "show_department": is_plan_admin(request.user) or len(departments) > 1,
         },
     )
 
@@ -153,6 +156,8 @@ def entry_page(request, code, year, kind, pk):
         context["next_url"] = _next_submitted_url(plan, year, kind, target)
     if kind is INDICATORS:
         context |= _indicator_context(plan, year, target, entry, form)
+    else:
+        context["earlier_progress"] = list(target.progress_records.before(year))
     return render(request, kind.template_name, context)
 
 
