@@ -48,6 +48,7 @@ class ProjectListImport(SpreadsheetImport):
             **self.model_admin.admin_site.each_context(self.request),
             "opts": self.model_admin.model._meta,
             "title": "事業一覧の取込",
+            "plans": Plan.objects.all(),
         }
 
     def page_url(self):
