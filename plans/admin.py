@@ -82,7 +82,8 @@ class BasicPolicyAdmin(PublishedStructureAdminMixin, admin.ModelAdmin):
     inlines = [MeasureInline, IndicatorInline]
 
 
-class MeasureProjectInline(admin.TabularInline):
+class MeasureProjectInline(admin.StackedInline):
+    # Stacked, as every inline here: the tabular one leaves its inputs without labels.
     model = MeasureProject
     fields = ["position", "project", "listed_summary"]
     autocomplete_fields = ["project"]
