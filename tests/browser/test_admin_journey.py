@@ -17,6 +17,10 @@ from tests.factories import IndicatorResultFactory
 
 pytestmark = pytest.mark.browser
 
+# Each journey on a desktop and on a phone: assert_accessible also checks that the page does not
+# scroll sideways and that chart labels are readable.
+on_both_screens = pytest.mark.parametrize("viewport", ["1280", "390"], indirect=True)
+
 TO_RETURN = "地域活動への市民の参加割合"
 TO_APPROVE = "若者(20歳代)の地域活動への参加割合"
 LEFT_OPEN = "市民協働推進事業の目標達成率"
@@ -37,6 +41,7 @@ def submissions(journey_plan, personas):
     return indicators
 
 
+@on_both_screens
 def test_admin_returns_one_approves_another_and_locks_the_year(
     page, browser_context, submissions, personas
 ):
@@ -107,6 +112,7 @@ def project_list(path, *rows):
     return path
 
 
+@on_both_screens
 def test_admin_imports_a_project_list_reads_the_error_fixes_the_file_and_sees_the_projects(
     page, journey_plan, personas, tmp_path
 ):
