@@ -10,10 +10,10 @@ from playwright.sync_api import expect
 
 from indicators.models import Indicator, IndicatorResult
 from plans.models import EntryStatus, PlanYear
-from projects.models import Project
+from projects.models import Project, ProjectProgress
 from tests.browser.accessibility import assert_accessible
 from tests.browser.helpers import log_in, screenshot
-from tests.factories import IndicatorResultFactory
+from tests.factories import IndicatorResultFactory, ProjectProgressFactory
 
 pytestmark = pytest.mark.browser
 
@@ -176,3 +176,52 @@ def test_the_results_import_and_a_project_form_are_accessible(page, journey_plan
     page.goto(reverse("admin:plans_plan_change", args=[journey_plan.pk]))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert_accessible(page, "管理画面・計画の変更")
+
+
+def test_the_office_reviews_ten_submissions_in_three_page_loads(page, journey_plan, personas):
+    """Ten submissions, two of them flagged: one bulk approval for the eight plain ones, then
+    each flagged one approved where it stands. (On the old review page: 30 clicks and 30 page
+    loads, open the item, approve, back to the list, ten times.)"""
+    indicators = list(Indicator.objects.filter(policy__plan=journey_plan).order_by("pk"))
+    projects = list(Project.objects.filter(plan=journey_plan).order_by("pk")[:3])
+    for indicator in indicators:
+        IndicatorResultFactory(
+            indicator=indicator, fiscal_year=2024, value=indicator.baseline_value,
+            status=EntryStatus.APPROVED,
+        )  # fmt: skip
+        IndicatorResultFactory(
+            indicator=indicator,
+            fiscal_year=2025,
+            value=indicator.baseline_value * (3 if indicator in indicators[:2] else 1),
+            analysis="前年度並み。",
+            status=EntryStatus.SUBMITTED,
+            entered_by=personas["staff_a"],
+        )
+    for project in projects:
+        ProjectProgressFactory(
+            project=project, fiscal_year=2025, grade="B", outlook="continue",
+            status=EntryStatus.SUBMITTED, entered_by=personas["staff_a"],
+        )  # fmt: skip
+    assert len(indicators) + len(projects) == 10
+
+    log_in(page, personas["admin"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("2025年度の確認・承認")
+    loads = []
+    page.on("load", lambda _: loads.append(page.url))
+    clicks = 0
+
+    page.get_by_role("button", name="確認事項のない8件をまとめて承認する").click()
+    clicks += 1
+    expect(page.locator(".messages")).to_contain_text("8件を承認しました")
+    for indicator in indicators[:2]:
+        case = page.get_by_role("article", name=indicator.name)
+        expect(case).to_contain_text("確認事項")
+        case.get_by_role("button", name="承認する").click()
+        clicks += 1
+        expect(page.locator(".messages")).to_contain_text("承認しました")
+
+    expect(page.get_by_role("heading", name="「提出済」の項目")).to_contain_text("0件")
+    assert (clicks, len(loads)) == (3, 3)
+    approved = IndicatorResult.objects.filter(fiscal_year=2025, status=EntryStatus.APPROVED)
+    assert approved.count() == len(indicators)
+    assert ProjectProgress.objects.filter(status=EntryStatus.APPROVED).count() == 3
