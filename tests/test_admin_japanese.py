@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from indicators.models import Indicator
+from plans.models import PlanYear
 from tests.factories import IndicatorResultFactory, UserFactory
 from tests.test_entry_pages import client_for, visible_text
 
@@ -65,3 +66,10 @@ def test_a_management_command_prints_no_axes_line():
         [sys.executable, "manage.py", "check"], capture_output=True, text=True, check=True
     )
     assert "AXES" not in done.stdout + done.stderr
+
+
+def test_the_admin_shows_no_value_with_the_portals_one_symbol(okayama_plan, personas):
+    PlanYear.objects.create(plan=okayama_plan, fiscal_year=2024)
+    html = client_for(personas["admin"]).get(reverse("admin:plans_planyear_changelist"))
+    cells = re.findall(r'<td class="field-entry_deadline[^"]*">(.*?)</td>', html.content.decode())
+    assert cells == ["−"]
