@@ -159,3 +159,29 @@ def test_every_page_a_role_reaches_is_accessible_and_fits_the_screen(
             check_pages(page, admin_pages(personas), f"{role}-{width}")
     finally:
         context.close()
+
+
+WORD_LINES = """(word) => {
+  const node = [...document.querySelector("#site-name").querySelectorAll("*")]
+    .concat([document.querySelector("#site-name")])
+    .flatMap((element) => [...element.childNodes])
+    .find((child) => child.nodeType === Node.TEXT_NODE && child.textContent.includes(word));
+  const range = document.createRange();
+  const start = node.textContent.indexOf(word);
+  range.setStart(node, start);
+  range.setEnd(node, start + word.length);
+  return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_admin_login_title_breaks_only_between_words(browser, live_server, db, width):
+    context = open_context(browser, live_server, width)
+    page = context.new_page()
+    try:
+        page.goto(reverse("admin:login"))
+        for word in ("協働推進計画", "進捗管理ポータル", "管理画面"):
+            assert page.evaluate(WORD_LINES, word) == 1, f"「{word}」が行をまたいでいる"
+        assert_accessible(page, f"管理画面ログイン-{width}")
+    finally:
+        context.close()
