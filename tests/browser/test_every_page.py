@@ -13,7 +13,7 @@ from plans.models import EntryStatus, Measure
 from projects.models import Project
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import VIEWPORTS
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, screenshot
 from tests.factories import IndicatorResultFactory, ProjectProgressFactory
 
 pytestmark = pytest.mark.browser
@@ -141,6 +141,8 @@ def check_pages(page, pages, prefix):
         page.goto(url)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert_accessible(page, f"{prefix}・{name}")
+        if page.viewport_size["width"] < 1280 and "/admin/" not in page.url:
+            screenshot(page, f"phone-{prefix}・{name}")  # for a person to look at
 
 
 @pytest.mark.parametrize("width", WIDTHS)
