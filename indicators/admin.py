@@ -9,10 +9,16 @@ from plans.admin_mixins import (
 )
 
 
-class IndicatorResultInline(ReadOnlyEntryAdminMixin, admin.TabularInline):
+class IndicatorResultInline(ReadOnlyEntryAdminMixin, admin.StackedInline):
+    # Stacked: the read-only tabular inline has header cells without text (JIS X 8341-3 1.3.1).
     model = IndicatorResult
-    fields = ["fiscal_year", "value", "not_measured", "status", "analysis"]
+    fields = [("fiscal_year", "status"), "value_shown", "analysis"]
+    readonly_fields = ["value_shown"]
     extra = 0
+
+    @admin.display(description="実績値")
+    def value_shown(self, result):
+        return result_value_shown(result)
 
 
 @admin.register(Indicator)
@@ -58,10 +64,21 @@ def _value_with_unit(value, indicator):
     return format_number(value, indicator.decimal_places) + indicator.unit
 
 
+def result_value_shown(result):
+    """46.6% rather than the stored 46.6000; 測定なし when the year was not measured."""
+    if result.not_measured:
+        return "測定なし"
+    return _value_with_unit(result.value, result.indicator)
+
+
 @admin.register(IndicatorResult)
 class IndicatorResultAdmin(ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin):
-    list_display = ["indicator", "fiscal_year", "value", "not_measured", "status", "updated_at"]
+    list_display = ["indicator", "fiscal_year", "value_shown", "status", "updated_at"]
     list_filter = ["fiscal_year", "status", "indicator__policy__plan", "indicator__department"]
     list_select_related = ["indicator"]
     search_fields = ["indicator__name", "analysis"]
     readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description="実績値", ordering="value")
+    def value_shown(self, result):
+        return result_value_shown(result)

@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "simple_history",
     "bootstrap",
     "csp",
-    "axes",
+    "okayama_kyodo.apps.AxesConfig",
     "plans",
     "indicators",
     "projects",
@@ -225,6 +225,8 @@ LOGIN_ADDRESS_FAILURE_LIMIT = int(
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# No "AXES: BEGIN version ..." line at the start of every command (`make run` runs several).
+AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (

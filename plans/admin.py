@@ -16,6 +16,8 @@ from projects.models import MeasureProject
 admin.site.site_header = "協働推進計画 進捗管理ポータル 管理画面"
 admin.site.site_title = "協働推進計画 進捗管理ポータル"
 admin.site.index_title = "計画と進捗の管理"
+# The one "no value" symbol of every page, report and export (format_number), not Django's "-".
+admin.site.empty_value_display = "−"
 
 admin.site.unregister([get_user_model(), Group])
 admin.site.register(get_user_model(), AccountAdmin)
@@ -82,7 +84,8 @@ class BasicPolicyAdmin(PublishedStructureAdminMixin, admin.ModelAdmin):
     inlines = [MeasureInline, IndicatorInline]
 
 
-class MeasureProjectInline(admin.TabularInline):
+class MeasureProjectInline(admin.StackedInline):
+    # Stacked, as every inline here: the tabular one leaves its inputs without labels.
     model = MeasureProject
     fields = ["position", "project", "listed_summary"]
     autocomplete_fields = ["project"]

@@ -37,7 +37,7 @@ def errors_csv(report):
     sheet = [report.sheet] if report.sheet else []
     writer.writerow(["シート"] * bool(sheet) + ["行", "名称", "エラーの内容"])
     for row in report.errors:
-        writer.writerow(sheet + [row.number, row.name, " ".join(row.messages)])
+        writer.writerow([*sheet, row.number, row.name, " ".join(row.messages)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

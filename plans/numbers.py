@@ -124,11 +124,12 @@ def format_input(value: Decimal | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-DATE_INPUT = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+DATE_INPUT = re.compile(r"(\d{4})(?:[-/]|年)(\d{1,2})(?:[-/]|月)(\d{1,2})日?")
 
 
 def parse_date_input(text):
-    """A date as a date field sends it (2026-05-31) or an office types it (２０２６/5/31);
+    """A date as a date field sends it (2026-05-31) or an office types it (２０２６/5/31,
+    2026年5月31日);
     None for an empty field. Anything else (a week like 2026-W01, a NUL, a date that does not
     exist) is a ValueError whose message says, in Japanese, what to type."""
     text = unicodedata.normalize("NFKC", text or "").strip()

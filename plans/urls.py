@@ -33,6 +33,7 @@ urlpatterns = [
     path(f"review/{year}/", review.review_year, name="review"),
     path(f"review/{item}/approve/", review.approve, name="entry_approve"),
     path(f"review/{item}/return/", review.send_back, name="entry_return"),
+    path(f"review/{year}/approve/", review.approve_plain, name="approve_plain"),
     path(f"review/{year}/import/", results.import_page, name="results_import"),
     path(f"review/{year}/import/errors.csv", results.import_errors, name="results_import_errors"),
     path(

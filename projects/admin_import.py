@@ -58,6 +58,7 @@ class ProjectListImport(SpreadsheetImport):
             # A list re-imported after a few edits is mostly unchanged: the table shows the
             # rows that do something (10,000 unchanged rows were megabytes of HTML).
             "hide_unchanged": True,
+            "plans": Plan.objects.all(),
         }
 
     def page_url(self):

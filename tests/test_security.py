@@ -275,6 +275,7 @@ MATRIX = {
     "plans:review": ("get", (200, 403, 403, LOGIN)),
     "plans:entry_approve": ("post", (302, 403, 403, LOGIN)),
     "plans:entry_return": ("post", (302, 403, 403, LOGIN)),
+    "plans:approve_plain": ("post", (302, 403, 403, LOGIN)),
     "plans:results_import": ("get", (200, 403, 403, LOGIN)),
     "plans:results_import_errors": ("get", (404, 403, 403, LOGIN)),
     "plans:fill_in_file": ("get", (200, 403, 403, LOGIN)),

@@ -233,6 +233,7 @@ def test_no_deadline_is_set_in_a_locked_year(plan, personas):
         ("2025-02-30", "という日付はありません"),
         ("来週", "日付として読み取れません"),
         ("2025-05-31\x00", "日付として読み取れません"),
+        ("2025年5月", "日付として読み取れません"),
     ],
 )
 def test_a_deadline_must_be_a_real_date_in_range(plan, personas, typed, message):
@@ -245,9 +246,26 @@ def test_a_deadline_must_be_a_real_date_in_range(plan, personas, typed, message)
     assert plan_year_get(plan, YEAR).entry_deadline is None
 
 
-@pytest.mark.parametrize("typed", ["2025-05-31", "２０２５/５/３１", " 2025/5/31 "])
+@pytest.mark.parametrize(
+    "typed",
+    ["2025-05-31", "２０２５/５/３１", " 2025/5/31 ", "2025年5月31日", "２０２５年５月３１日"],
+)
 def test_a_deadline_is_read_as_offices_type_it(plan, personas, typed):
     logged_in(personas["admin"]).post(
         reverse("plans:year_deadline", args=[plan.code, YEAR]), {"entry_deadline": typed}
     )
     assert plan_year_get(plan, YEAR).entry_deadline == date(2025, 5, 31)
+
+
+def test_the_deadline_field_says_how_to_type_it_and_what_is_set(plan, personas):
+    client = logged_in(personas["admin"])
+    url = reverse("plans:review", args=[plan.code, YEAR])
+    assert "期限は設定されていません。" in visible_text(client.get(url))
+    client.post(
+        reverse("plans:year_deadline", args=[plan.code, YEAR]), {"entry_deadline": "2025/5/31"}
+    )
+    shown = visible_text(client.get(url))
+    assert (
+        "現在の期限: 2025年5月31日。2026-05-31、2026/5/31、2026年5月31日のように入力します。"
+        in shown
+    )

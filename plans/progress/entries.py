@@ -40,9 +40,9 @@ class YearItem:
     @property
     def missing(self):
         """What the item still lacks before it can be submitted."""
-        if self.entry is None:
-            return ["未入力"]
-        return self.kind.missing_fields(self.entry)
+        # An item never entered lacks every field an empty entry lacks (not the word 未入力, which
+        # its status already says).
+        return self.kind.missing_fields(self.entry or self.kind.entry_model())
 
     @property
     def to_do(self):
@@ -61,7 +61,9 @@ def year_items(plan, fiscal_year, *, departments=None):
             targets = targets.filter(department__in=departments)
         entries = {
             getattr(entry, f"{kind.target_field}_id"): entry
-            for entry in kind.entry_model.objects.for_targets(targets).for_year(fiscal_year)
+            for entry in kind.entry_model.objects.for_targets(targets)
+            .for_year(fiscal_year)
+            .select_related("entered_by")
         }
         items.extend(YearItem(kind, target, entries.get(target.pk)) for target in targets)
     return items

@@ -35,13 +35,22 @@ class IndicatorKind:
 
         return IndicatorResultForm
 
-    def previous_value(self, indicator, fiscal_year):
-        """The latest value entered for an earlier year: (year, value), or (None, None)."""
-        earlier = indicator.results.before(fiscal_year).filter(value__isnull=False).last()
-        return (earlier.fiscal_year, earlier.value) if earlier else (None, None)
+    def previous_value(self, indicator, fiscal_year, earlier=None):
+        """The latest value entered for an earlier year: (year, value), or (None, None).
 
-    def warnings(self, indicator, fiscal_year, value):
-        previous_year, previous = self.previous_value(indicator, fiscal_year)
+        `earlier` is the indicator's results before the year, oldest first, when the caller has
+        them already (the review queue reads every indicator's results at once).
+        """
+        if earlier is None:
+            latest = indicator.results.before(fiscal_year).filter(value__isnull=False).last()
+        else:
+            latest = next(
+                (result for result in reversed(earlier) if result.value is not None), None
+            )
+        return (latest.fiscal_year, latest.value) if latest else (None, None)
+
+    def warnings(self, indicator, fiscal_year, value, earlier=None):
+        previous_year, previous = self.previous_value(indicator, fiscal_year, earlier)
         return plausibility_warnings(
             value=value,
             previous=previous,
@@ -103,7 +112,7 @@ class ProjectKind:
 
         return ProjectProgressForm
 
-    def warnings(self, project, fiscal_year, value):
+    def warnings(self, project, fiscal_year, value, earlier=None):
         return []
 
     def missing_fields(self, progress):

@@ -94,6 +94,8 @@ def entry_closed_reason(plan_year, user, entry=None, today=None, *, resubmit=Fal
                 "提出済みのため変更できません。入力期限を過ぎているため取り下げもできません。"
                 "修正が必要な場合は協働推進課に差戻しを依頼してください。"
             )
+        if office:
+            return "提出済みです。内容を確認して、承認または差戻しをしてください。"
         return "提出済みのため変更できません。修正する場合は「提出を取り下げる」を押してください。"
     if entry is not None and entry.status == EntryStatus.APPROVED:
         return "承認済みのため変更できません。" + (
@@ -136,9 +138,11 @@ def withdraw_refusal(plan_year, user, entry):
     return None
 
 
-def self_approval_refusal(user, entry):
-    """Why the user may not approve an entry they entered themselves (four eyes), or None."""
-    if entry is None or entry.entered_by_id != user.pk or entry.plan.allow_self_approval:
+def self_approval_refusal(user, entry, plan=None):
+    """Why the user may not approve an entry they entered themselves (four eyes), or None.
+
+    `plan` is the entry's plan when the caller has it (saves a query per entry on a list)."""
+    if entry is None or entry.entered_by_id != user.pk or (plan or entry.plan).allow_self_approval:
         return None
     return (
         "自分で入力(または取込み)した値は承認できません。ほかの計画管理者が承認してください。"

@@ -96,6 +96,13 @@ def grade_badge(grade):
     return GRADE_BADGES[grade]
 
 
+@register.simple_tag
+def letter_grade_badge(letter):
+    """A grade stored as its letter (a project's self-evaluation, "" when none) as a badge,
+    the same as an indicator's: − 評価不能 when there is none."""
+    return GRADE_BADGES[Grade(letter or Grade.NONE.value)]
+
+
 # Stands for the row's pk in a URL reversed once per table; no page links to such an id.
 _ROW_PK = 2_147_483_647
 

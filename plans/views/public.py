@@ -1,5 +1,6 @@
 from django.shortcuts import get_object_or_404, render
 
+from plans.fiscal_years import default_entry_year
 from plans.models import Plan
 
 # The plan's text (policies, measures, projects, indicators with baseline and target) is a
@@ -13,4 +14,8 @@ def plan_list(request):
 
 def plan_detail(request, code):
     plan = get_object_or_404(Plan.objects.with_structure(), code=code)
-    return render(request, "plans/plan_detail.html", {"plan": plan})
+    return render(
+        request,
+        "plans/plan_detail.html",
+        {"plan": plan, "report_year": default_entry_year(plan)},
+    )

@@ -31,6 +31,28 @@ EXCUSED = {}
 
 _axe = Axe()
 
+# The smallest label a chart may show, in CSS pixels once its SVG is scaled to the screen.
+SMALLEST_CHART_LABEL_PX = 10
+
+CHART_LABEL_SIZES = """() => [...document.querySelectorAll("svg.chart-svg text")].map((text) => {
+  const matrix = text.ownerSVGElement.getScreenCTM();
+  return parseFloat(getComputedStyle(text).fontSize) * matrix.a;
+})"""
+
+
+def assert_fits_the_screen(page, name):
+    """The page does not scroll sideways (WCAG 2.1 1.4.10; only a table may, in its own box),
+    and a chart's labels are large enough to read. The admin is Django's layout: its wide lists
+    scroll on a phone, so only axe judges it."""
+    if "/admin/" in page.url:
+        return
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name} ({page.url}): {overflow}px 横にはみ出している"
+    sizes = page.evaluate(CHART_LABEL_SIZES)
+    assert all(size >= SMALLEST_CHART_LABEL_PX for size in sizes), (
+        f"{name} ({page.url}): グラフの文字が {min(sizes):.1f}px"
+    )
+
 
 def _excuse(name, rule):
     for (pattern, rule_id), reason in EXCUSED.items():
@@ -55,6 +77,10 @@ def assert_accessible(page, name, *, keep=True):
     """
     page.wait_for_load_state()
     assert page.evaluate("document.documentElement.lang") == "ja", "ページの言語が ja ではない"
+    width = page.viewport_size["width"] if page.viewport_size else 1280
+    if width != 1280:
+        name = f"{name}({width}px)"
+    assert_fits_the_screen(page, name)
     results = _axe.run(page, options=AXE_OPTIONS).response
     violations, excused = [], []
     undecided = [i for i in results.get("incomplete", []) if i["id"] in FAIL_WHEN_UNDECIDED]

@@ -62,13 +62,23 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+VIEWPORTS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
+
+
 @pytest.fixture
-def browser_context(browser, live_server):
+def viewport(request):
+    """The screen the tab has: a desktop (1280 px) unless a test is parametrized with
+    `indirect=["viewport"]` over VIEWPORTS' keys (the journeys also run on a phone, 390 px)."""
+    return VIEWPORTS[getattr(request, "param", "1280")]
+
+
+@pytest.fixture
+def browser_context(browser, live_server, viewport):
     context = browser.new_context(
         base_url=live_server.url,
         locale="ja-JP",
         timezone_id="Asia/Tokyo",
-        viewport={"width": 1280, "height": 900},
+        viewport=viewport,
         accept_downloads=True,
     )
     context.set_default_timeout(15_000)

@@ -10,12 +10,16 @@ from playwright.sync_api import expect
 
 from indicators.models import Indicator, IndicatorResult
 from plans.models import EntryStatus, PlanYear
-from projects.models import Project
+from projects.models import Project, ProjectProgress
 from tests.browser.accessibility import assert_accessible
 from tests.browser.helpers import log_in, screenshot
-from tests.factories import IndicatorResultFactory
+from tests.factories import IndicatorResultFactory, ProjectProgressFactory
 
 pytestmark = pytest.mark.browser
+
+# Each journey on a desktop and on a phone: assert_accessible also checks that the page does not
+# scroll sideways and that chart labels are readable.
+on_both_screens = pytest.mark.parametrize("viewport", ["1280", "390"], indirect=True)
 
 TO_RETURN = "地域活動への市民の参加割合"
 TO_APPROVE = "若者(20歳代)の地域活動への参加割合"
@@ -37,30 +41,37 @@ def submissions(journey_plan, personas):
     return indicators
 
 
+@on_both_screens
 def test_admin_returns_one_approves_another_and_locks_the_year(
     page, browser_context, submissions, personas
 ):
     log_in(page, personas["admin"])
-    page.get_by_role("navigation", name="サイト").get_by_role("link", name="確認・承認").click()
+    # The office lands on the review, and decides each submission there.
     expect(page.get_by_role("heading", level=1)).to_have_text("2025年度の確認・承認")
     assert_accessible(page, "確認・承認")
-    review_url = page.url
+    review_url = page.url.split("#")[0]
 
-    page.get_by_role("link", name=TO_RETURN).click()
-    assert_accessible(page, "入力(成果指標・確認する側)")
-    page.get_by_label("差し戻す理由").fill("基準値と調査方法が違うので、注記を書いてください。")
-    page.get_by_role("button", name="差し戻す").click()
+    to_return = page.get_by_role("article", name=TO_RETURN)
+    expect(to_return).to_contain_text("47.9%")
+    expect(to_return).to_contain_text("前年度並み。")
+    to_return.get_by_label("差し戻す理由").fill(
+        "基準値と調査方法が違うので、注記を書いてください。"
+    )
+    to_return.get_by_role("button", name="差し戻す").click()
     expect(page.locator(".messages")).to_contain_text("差し戻しました")
+    # The page moved on to the next submission.
+    assert page.url.endswith(f"#review-indicators-{submissions[TO_APPROVE].pk}")
 
-    page.goto(review_url)
-    page.get_by_role("link", name=TO_APPROVE).click()
-    page.get_by_role("button", name="承認する").click()
-    expect(page.locator(".messages")).to_contain_text("承認しました")
+    page.get_by_role("button", name="確認事項のない1件をまとめて承認する").click()
+    expect(page.locator(".messages")).to_contain_text("1件を承認しました")
+    expect(page.get_by_role("heading", name="「提出済」の項目")).to_contain_text("0件")
+    assert_accessible(page, "確認・承認(まとめて承認の後)")
 
     # A form opened before the year is locked, in a second tab.
     stale = browser_context.new_page()
+    plan = submissions[LEFT_OPEN].policy.plan
     stale.goto(
-        page.url.replace(f"/{submissions[TO_APPROVE].pk}/", f"/{submissions[LEFT_OPEN].pk}/")
+        reverse("plans:entry", args=[plan.code, 2025, "indicators", submissions[LEFT_OPEN].pk])
     )
     expect(stale.get_by_role("heading", level=1)).to_contain_text(LEFT_OPEN)
 
@@ -101,6 +112,7 @@ def project_list(path, *rows):
     return path
 
 
+@on_both_screens
 def test_admin_imports_a_project_list_reads_the_error_fixes_the_file_and_sees_the_projects(
     page, journey_plan, personas, tmp_path
 ):
@@ -119,6 +131,13 @@ def test_admin_imports_a_project_list_reads_the_error_fixes_the_file_and_sees_th
     page.get_by_role("link", name="事業", exact=True).first.click()
     expect(page).to_have_url(re.compile(r"/admin/projects/project/$"))
     assert_accessible(page, "管理画面・事業一覧")
+    if page.viewport_size["width"] == 1280:
+        # The names have room, and the 計画 column is in view, not under the filter panel.
+        name = page.locator("#result_list th.column-name").bounding_box()
+        plan = page.locator("#result_list th.column-plan").bounding_box()
+        filters = page.locator("#changelist-filter").bounding_box()
+        assert name["width"] >= 160, name  # it was about 70 px
+        assert plan["x"] + plan["width"] <= filters["x"], (plan, filters)
     page.get_by_role("link", name="事業一覧の取込(.xlsx / .csv)").click()
     expect(page.get_by_label("ファイル")).to_be_visible()
     assert_accessible(page, "管理画面・事業一覧の取込")
@@ -205,3 +224,52 @@ def test_the_office_hands_out_a_departments_file_and_imports_it_back(
     expect(page.locator(".messages")).to_contain_text("取り込みました")
     result = IndicatorResult.objects.get(indicator__name=TO_APPROVE, fiscal_year=2025)
     assert (result.value, result.status) == (Decimal("19.9"), EntryStatus.SUBMITTED)
+
+
+def test_the_office_reviews_ten_submissions_in_three_page_loads(page, journey_plan, personas):
+    """Ten submissions, two of them flagged: one bulk approval for the eight plain ones, then
+    each flagged one approved where it stands. (On the old review page: 30 clicks and 30 page
+    loads, open the item, approve, back to the list, ten times.)"""
+    indicators = list(Indicator.objects.filter(policy__plan=journey_plan).order_by("pk"))
+    projects = list(Project.objects.filter(plan=journey_plan).order_by("pk")[:3])
+    for indicator in indicators:
+        IndicatorResultFactory(
+            indicator=indicator, fiscal_year=2024, value=indicator.baseline_value,
+            status=EntryStatus.APPROVED,
+        )  # fmt: skip
+        IndicatorResultFactory(
+            indicator=indicator,
+            fiscal_year=2025,
+            value=indicator.baseline_value * (3 if indicator in indicators[:2] else 1),
+            analysis="前年度並み。",
+            status=EntryStatus.SUBMITTED,
+            entered_by=personas["staff_a"],
+        )
+    for project in projects:
+        ProjectProgressFactory(
+            project=project, fiscal_year=2025, grade="B", outlook="continue",
+            status=EntryStatus.SUBMITTED, entered_by=personas["staff_a"],
+        )  # fmt: skip
+    assert len(indicators) + len(projects) == 10
+
+    log_in(page, personas["admin"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("2025年度の確認・承認")
+    loads = []
+    page.on("load", lambda _: loads.append(page.url))
+    clicks = 0
+
+    page.get_by_role("button", name="確認事項のない8件をまとめて承認する").click()
+    clicks += 1
+    expect(page.locator(".messages")).to_contain_text("8件を承認しました")
+    for indicator in indicators[:2]:
+        case = page.get_by_role("article", name=indicator.name)
+        expect(case).to_contain_text("確認事項")
+        case.get_by_role("button", name="承認する").click()
+        clicks += 1
+        expect(page.locator(".messages")).to_contain_text("承認しました")
+
+    expect(page.get_by_role("heading", name="「提出済」の項目")).to_contain_text("0件")
+    assert (clicks, len(loads)) == (3, 3)
+    approved = IndicatorResult.objects.filter(fiscal_year=2025, status=EntryStatus.APPROVED)
+    assert approved.count() == len(indicators)
+    assert ProjectProgress.objects.filter(status=EntryStatus.APPROVED).count() == 3

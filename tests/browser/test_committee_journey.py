@@ -12,9 +12,14 @@ from tests.browser.helpers import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
+# Each journey on a desktop and on a phone: assert_accessible also checks that the page does not
+# scroll sideways and that chart labels are readable.
+on_both_screens = pytest.mark.parametrize("viewport", ["1280", "390"], indirect=True)
+
 INDICATOR = "SNSのフォロワー数"
 
 
+@on_both_screens
 def test_committee_member_switches_years_reads_an_indicator_and_downloads_the_reports(
     page, seed_results, personas, tmp_path
 ):

@@ -14,11 +14,16 @@ from tests.browser.helpers import PASSWORD, log_in, screenshot, tab_to
 
 pytestmark = pytest.mark.browser
 
+# Each journey on a desktop and on a phone: assert_accessible also checks that the page does not
+# scroll sideways and that chart labels are readable.
+on_both_screens = pytest.mark.parametrize("viewport", ["1280", "390"], indirect=True)
+
 INDICATOR = "地域活動への市民の参加割合"  # policy 1: department A (bob)
 PROJECT = "市民活動・地域活動リーダー養成講座"  # policy 1
 OTHER_DEPARTMENTS = "ESD・市民協働推進センターの相談者数"  # policy 2: department B
 
 
+@on_both_screens
 def test_staff_saves_a_draft_reloads_submits_and_cannot_open_another_departments_item(
     page, journey_plan, personas
 ):

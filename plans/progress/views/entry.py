@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from plans.access import can_enter, department_ids, is_plan_admin, require_entry_role
 from plans.fiscal_years import format_fiscal_year
-from plans.models import Plan
+from plans.models import EntryStatus, Plan
 from plans.progress.entries import deadline_message, status_counts, year_items
 from plans.progress.history import history_rows
 from plans.progress.kinds import INDICATORS, KINDS
@@ -37,7 +37,9 @@ def _user_departments(user):
 @login_required
 def start(request):
     """Where a person lands after logging in, by role."""
-    if is_plan_admin(request.user) or department_ids(request.user):
+    if is_plan_admin(request.user):
+        return redirect("plans:review_default")
+    if department_ids(request.user):
         return redirect("plans:my_work")
     return redirect("plans:dashboard")
 
@@ -54,6 +56,7 @@ def my_work(request, code, year):
     plan = get_plan_for_year(code, year)
     items = year_items(plan, year, departments=_user_departments(request.user))
     plan_year = plan_year_get(plan, year)
+    departments = list(request.user.departments.all())
     return render(
         request,
         "progress/my_work.html",
@@ -67,7 +70,9 @@ def my_work(request, code, year):
             "items": items,
             "to_do": [item for item in items if item.to_do],
             "counts": status_counts(items),
-            "departments": request.user.departments.all(),
+            "departments": departments,
+            # One department is named above the list; the plan office sees every department.
+            "show_department": is_plan_admin(request.user) or len(departments) > 1,
         },
     )
 
@@ -123,8 +128,8 @@ def entry_page(request, code, year, kind, pk):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                done = "提出しました" if action == "submit" else "下書きを保存しました"
-                messages.success(request, f"「{target}」の{format_fiscal_year(year)}分を{done}。")
+                done = "を提出しました" if action == "submit" else "の下書きを保存しました"
+                messages.success(request, f"「{target}」の{format_fiscal_year(year)}分{done}。")
                 return redirect(request.path)
     else:
         form = form_class(initial=form_class.initial_for(entry), target=target)
@@ -145,10 +150,28 @@ def entry_page(request, code, year, kind, pk):
         "deadline_message": deadline_message(plan_year),
         "is_admin": is_plan_admin(request.user),
         "history": history_rows(entry) if entry else [],
+        "review_url": reverse("plans:review", args=[plan.code, year]),
     }
+    if context["is_admin"] and entry is not None and entry.status == EntryStatus.SUBMITTED:
+        context["next_url"] = _next_submitted_url(plan, year, kind, target)
     if kind is INDICATORS:
         context |= _indicator_context(plan, year, target, entry, form)
+    else:
+        context["earlier_progress"] = list(target.progress_records.before(year))
     return render(request, kind.template_name, context)
+
+
+def _next_submitted_url(plan, year, kind, target):
+    """The entry page of the submitted item after this one (in plan order, wrapping round), or
+    the review page when this is the only one: where the office goes once it has decided."""
+    submitted = [item for item in year_items(plan, year) if item.status == EntryStatus.SUBMITTED]
+    keys = [(item.kind.slug, item.target.pk) for item in submitted]
+    here = keys.index((kind.slug, target.pk)) if (kind.slug, target.pk) in keys else -1
+    others = keys[here + 1 :] + keys[: max(here, 0)]
+    if not others:
+        return reverse("plans:review", args=[plan.code, year])
+    slug, pk = others[0]
+    return reverse("plans:entry", args=[plan.code, year, slug, pk])
 
 
 def _indicator_context(plan, year, indicator, entry, form):

@@ -22,6 +22,7 @@ from plans.progress.entries import (
 from plans.progress.fill_in import fill_in_offer
 from plans.progress.history import history_rows
 from plans.progress.kinds import KINDS
+from plans.progress.review_queue import entries_approve_plain, parse_chosen, review_cases
 from plans.progress.views.common import posted_version
 from plans.progress.workflow import (
     WorkflowError,
@@ -73,6 +74,7 @@ def review_year(request, code, year):
         and (not department or str(item.target.department_id or NO_DEPARTMENT) == department)
     ]
     plan_year = plan_year_get(plan, year)
+    cases = review_cases(plan, year, shown, request.user) if status == "submitted" else []
     return render(
         request,
         "progress/review.html",
@@ -87,10 +89,48 @@ def review_year(request, code, year):
             "status": status,
             "department": department,
             "shown": shown,
+            "cases": cases,
+            "plain": [
+                case for case in cases if not case.flagged and not case.self_approval_refused
+            ],
+            "queue": list(zip(cases, _next_anchors(cases), strict=True)),
             "year_history": history_rows(plan_year) if plan_year.pk else [],
             "fill_in_offer": fill_in_offer(plan),
         },
     )
+
+
+def _next_anchors(cases):
+    """For each case, the anchor of the case after it: where the page goes once it is decided
+    (it leaves the list); after the last, the one before it."""
+    anchors = [case.anchor for case in cases]
+    following = []
+    for index in range(len(anchors)):
+        rest = anchors[index + 1 :] or anchors[:index][-1:]
+        following.append(rest[0] if rest else "items-heading")
+    return following
+
+
+@login_required
+@require_POST
+def approve_plain(request, code, year):
+    """Approve at once the submitted entries the office ticked that carry no flag."""
+    require_plan_admin(request.user)
+    plan = get_plan_for_year(code, year)
+    chosen = parse_chosen(request.POST.getlist("entry"))
+    if not chosen:
+        messages.error(request, "承認する項目を選んでください。")
+        return redirect("plans:review", code=code, year=year)
+    approved, refused = entries_approve_plain(
+        plan=plan, fiscal_year=year, items=year_items(plan, year), user=request.user, chosen=chosen
+    )
+    if approved:
+        messages.success(
+            request, f"{format_fiscal_year(year)}分の{len(approved)}件を承認しました。"
+        )
+    for refusal in refused:
+        messages.error(request, f"「{refusal.name}」は承認しませんでした: {refusal.reason}")
+    return redirect("plans:review", code=code, year=year)
 
 
 def _get_entry(request, code, year, kind_slug, pk):
