@@ -39,6 +39,7 @@ pytestmark = pytest.mark.django_db
 def plan_published_version(plan):
     return published_version(plan).version
 
+
 YEAR = 2024
 WRITTEN = {
     "assessment": "地域活動の参加割合は基準値から伸び、講座の受講者も増えた。",
@@ -413,3 +414,12 @@ def test_permission_matrix(measures, personas, okayama_plan, what, role):
         assert state() == before
     else:
         assert state() != before
+
+
+def test_an_assessment_has_no_fill_in_file(measures, personas, okayama_plan):
+    department = personas["department_a"].pk
+    okayama_plan.projects.filter(name="区づくり推進事業").update(department=department)
+    office = client_for(personas["admin"])
+    fill_in = f"/review/{okayama_plan.code}/{YEAR}/fill-in/"
+    assert office.get(f"{fill_in}projects/{department}.xlsx").status_code == 200
+    assert office.get(f"{fill_in}measures/{department}.xlsx").status_code == 404
