@@ -8,7 +8,6 @@ from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response
-from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date, quote_etag
 from django.utils.safestring import mark_safe
 
@@ -21,7 +20,8 @@ from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
 from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
 from plans.reports.exports import open_data_csv, open_data_json, report_workbook
-from plans.reports.jinja import render_tables
+from plans.reports.jinja import render_tables, templates_version
+from plans.reports.parts import parts_summary, policy_parts
 from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
 
@@ -35,21 +35,6 @@ def _page_context(plan, year):
     }
 
 
-def _has_demo(evaluation):
-    return any(
-        result.is_demo
-        for policy in evaluation.policies
-        for item in policy.indicators
-        for result in item.results
-    ) or any(
-        project.progress.is_demo
-        for policy in evaluation.policies
-        for measure in policy.measures
-        for project in measure.projects
-        if project.progress
-    )
-
-
 def _cached(published, name, year, build):
     """What `build()` returns, built once per published version of the plan and kept in the
     cache (settings.CACHES) until the plan changes. Only what is the same for every viewer is
@@ -57,14 +42,10 @@ def _cached(published, name, year, build):
     return cache.get_or_set(f"reports.{name}.{year}.{published.key}", build)
 
 
-def _lazy_evaluation(plan, year):
-    """The plan's evaluation, computed only if a page's cached tables (or flag) are missing."""
-    return SimpleLazyObject(lambda: plan_evaluation(plan, year))
-
-
-# Jinja2 templates (jinja_templates/): the tables of the overview, the body of the print report.
-OVERVIEW_TABLES = "reports/overview_tables.html"
-REPORT_BODY = "reports/report_body.html"
+# Jinja2 templates (jinja_templates/): the overview's tables and the print report's body, a
+# summary of the plan rendered for each view and a part per policy kept in the cache.
+OVERVIEW_TABLES = ("reports/overview_summary.html", "reports/overview_policy.html")
+REPORT_BODY = ("reports/report_cover.html", "reports/report_policy.html")
 
 PLAN_CODE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
@@ -81,23 +62,25 @@ def dashboard_default(request):
     return redirect_to_default_year("plans:overview", plan)
 
 
-def _evaluation_page(request, code, year, template_name, tables_template):
+def _evaluation_page(request, code, year, template_name, tables_templates):
     """The overview and the print report: the plan's evaluation for the year. Their large
-    tables, the same for every viewer, are rendered with Jinja2 (`tables_template`, several
-    times faster than Django's templates on thousands of rows) and kept in the cache until the
-    plan's published version changes; the page around them is rendered for each request."""
+    tables, the same for every viewer, are rendered with Jinja2 (several times faster than
+    Django's templates on thousands of rows), a part per policy kept in the cache until that
+    policy's published version changes (`parts.policy_parts`); the plan's summary over the
+    parts and the page around them are rendered for each request."""
     plan = get_plan_for_year(code, year)
-    published = plan_published_version(plan)
-    evaluation = _lazy_evaluation(plan, year)
-    context = _page_context(plan, year) | {
-        "years": range(plan.first_fiscal_year, year + 1),
-        "demo": _cached(published, "demo", year, lambda: _has_demo(evaluation)),
-    }
-    tables = _cached(
-        published,
-        tables_template,
+    summary_template, policy_template = tables_templates
+    context = _page_context(plan, year) | {"years": range(plan.first_fiscal_year, year + 1)}
+    parts = policy_parts(
+        plan,
         year,
-        lambda: render_tables(tables_template, context | {"evaluation": evaluation}),
+        f"{policy_template}.{templates_version()}",
+        lambda policy: render_tables(policy_template, context | {"policy_evaluation": policy}),
+    )
+    summary = parts_summary(parts)
+    context["demo"] = summary.demo
+    tables = render_tables(summary_template, context | {"summary": summary}) + "".join(
+        part.content for part in parts
     )
     # Escaped as it was rendered (autoescape on, Django's entities).
     return render(request, template_name, context | {"tables": mark_safe(tables)})
