@@ -168,9 +168,7 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     else:
         counted_results = counted_results.filter(indicator__policy__in=policies)
         shown_projects = MeasureProject.objects.filter(measure__policy__in=policies)
-        counted_progress = counted_progress.filter(
-            project__in=shown_projects.values("project_id")
-        )
+        counted_progress = counted_progress.filter(project__in=shown_projects.values("project_id"))
         indicators = indicators.filter(policy__in=policies)
         measures = measures.filter(policy__in=policies)
         links = links.filter(measure__policy__in=policies)

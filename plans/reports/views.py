@@ -19,7 +19,13 @@ from plans.models import Measure, Plan
 from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
 from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
-from plans.reports.exports import open_data_csv, open_data_json, report_workbook
+from plans.reports.exports import (
+    open_data_csv,
+    open_data_json,
+    report_rows,
+    report_workbook_of_rows,
+    report_years,
+)
 from plans.reports.jinja import render_tables, templates_version
 from plans.reports.parts import parts_summary, policy_parts
 from plans.views.common import get_plan_for_year, redirect_to_default_year
@@ -203,10 +209,16 @@ def report_page(request, code, year):
 def report_xlsx(request, code, year):
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)
-    workbook = _cached(
-        published, "xlsx", year, lambda: report_workbook(plan_evaluation(plan, year))
-    )
+    workbook = _cached(published, "xlsx", year, lambda: _report_workbook(plan, year))
     return download_response(workbook, filename=f"{plan.code}-{year}-report.xlsx")
+
+
+def _report_workbook(plan, year):
+    """The .xlsx from each policy's rows, kept per policy: after a change of one policy only
+    that one is evaluated (the workbook itself is written anew, kept per plan version)."""
+    years = report_years(plan, year)
+    parts = policy_parts(plan, year, "xlsx", lambda policy: report_rows(policy, year, years))
+    return report_workbook_of_rows(plan, year, [part.content for part in parts])
 
 
 OPEN_DATA_WRITERS = {"csv": open_data_csv, "json": open_data_json}
