@@ -16,6 +16,8 @@ is used only when its stamp is its policy's current version; two requests racing
 their parts can at worst leave an old part, which the next view sees and builds again.
 """
 
+import pickle
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +58,7 @@ def policy_parts(plan, year, name, build):
     """
     versions = policy_published_versions(plan)  # read before the data they stand for
     cache_key = f"reports.parts.{PARTS_FORMAT}.{name}.{plan.pk}.{year}"
-    kept = cache.get(cache_key) or {}
+    kept = cache_get_compressed(cache_key) or {}
     stale = [
         version
         for version in versions
@@ -67,8 +69,20 @@ def policy_parts(plan, year, name, build):
         for version, policy in zip(stale, evaluation.policies, strict=True):
             kept[version.policy.pk] = _part(version.key, policy, build(policy))
         kept = {version.policy.pk: kept[version.policy.pk] for version in versions}
-        cache.set(cache_key, kept)
+        cache_set_compressed(cache_key, kept)
     return [kept[version.policy.pk] for version in versions]
+
+
+def cache_get_compressed(key):
+    """What `cache_set_compressed` kept under `key`, or None."""
+    stored = cache.get(key)
+    return None if stored is None else pickle.loads(zlib.decompress(stored))
+
+
+def cache_set_compressed(key, value):
+    """Keep `value` compressed: the tables' HTML and the parts shrink about tenfold, and the
+    database cache writes and reads (and PostgreSQL stores) a tenth of the bytes."""
+    cache.set(key, zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1))
 
 
 def parts_summary(parts):

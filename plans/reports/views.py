@@ -27,7 +27,12 @@ from plans.reports.exports import (
     report_years,
 )
 from plans.reports.jinja import render_tables, templates_version
-from plans.reports.parts import parts_summary, policy_parts
+from plans.reports.parts import (
+    cache_get_compressed,
+    cache_set_compressed,
+    parts_summary,
+    policy_parts,
+)
 from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
 
@@ -46,6 +51,16 @@ def _cached(published, name, year, build):
     cache (settings.CACHES) until the plan changes. Only what is the same for every viewer is
     kept: a table, a file, a flag; never a page with someone's name or links in it."""
     return cache.get_or_set(f"reports.{name}.{year}.{published.key}", build)
+
+
+def _cached_compressed(published, name, year, build):
+    """`_cached`, kept compressed (`parts.cache_set_compressed`): for the tables' HTML."""
+    key = f"reports.{name}.{year}.{published.key}"
+    value = cache_get_compressed(key)
+    if value is None:
+        value = build()
+        cache_set_compressed(key, value)
+    return value
 
 
 # Jinja2 templates (jinja_templates/): the overview's tables and the print report's body, a
@@ -71,25 +86,36 @@ def dashboard_default(request):
 def _evaluation_page(request, code, year, template_name, tables_templates):
     """The overview and the print report: the plan's evaluation for the year. Their large
     tables, the same for every viewer, are rendered with Jinja2 (several times faster than
-    Django's templates on thousands of rows), a part per policy kept in the cache until that
-    policy's published version changes (`parts.policy_parts`); the plan's summary over the
-    parts and the page around them are rendered for each request."""
+    Django's templates on thousands of rows) and kept in the cache until the plan's published
+    version changes; the page around them is rendered for each request. After a change, only
+    the changed policies' parts are built anew (`_tables`)."""
     plan = get_plan_for_year(code, year)
-    summary_template, policy_template = tables_templates
+    published = plan_published_version(plan)  # read before the policies' versions
     context = _page_context(plan, year) | {"years": range(plan.first_fiscal_year, year + 1)}
+    name = f"{tables_templates[1]}.{templates_version()}"
+    tables, demo = _cached_compressed(
+        published, name, year, lambda: _tables(plan, year, name, tables_templates, context)
+    )
+    # Escaped as it was rendered (autoescape on, Django's entities).
+    return render(request, template_name, context | {"tables": mark_safe(tables), "demo": demo})
+
+
+def _tables(plan, year, name, tables_templates, context):
+    """The tables' HTML and whether they show demo data: a part per policy, kept in the cache
+    until that policy's published version changes (`parts.policy_parts`), after the plan's
+    summary added up from the parts."""
+    summary_template, policy_template = tables_templates
     parts = policy_parts(
         plan,
         year,
-        f"{policy_template}.{templates_version()}",
+        name,
         lambda policy: render_tables(policy_template, context | {"policy_evaluation": policy}),
     )
     summary = parts_summary(parts)
-    context["demo"] = summary.demo
-    tables = render_tables(summary_template, context | {"summary": summary}) + "".join(
-        part.content for part in parts
+    summary_html = render_tables(
+        summary_template, context | {"summary": summary, "demo": summary.demo}
     )
-    # Escaped as it was rendered (autoescape on, Django's entities).
-    return render(request, template_name, context | {"tables": mark_safe(tables)})
+    return summary_html + "".join(part.content for part in parts), summary.demo
 
 
 @login_required
