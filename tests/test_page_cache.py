@@ -389,6 +389,31 @@ def test_a_plan_wide_change_rebuilds_every_policy(admin_client, seed_results, pe
         assert all(name in after[page] for name in renamed), page
 
 
+def test_rebuilding_one_policy_or_all_reads_the_same_number_of_times(
+    committee, seed_results, personas
+):
+    plan = seed_results
+    urls = [reverse(f"plans:{name}", args=[plan.code, YEAR]) for name in PAGE_NAMES]
+    for url in urls:
+        committee.get(url)
+    other = Indicator.objects.filter(policy__plan=plan, policy__number=2).first()
+    entry = other.results.get(fiscal_year=YEAR)
+    entry_return(entry=entry, user=personas["admin"], version=entry.version, reason="桁違い")
+    one_policy = [query_count(committee, url) for url in urls]
+    plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+    every_policy = [query_count(committee, url) for url in urls]
+    assert one_policy == every_policy
+
+
+PAGE_NAMES = ["overview", "report", "report_xlsx"]
+
+
+def query_count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
 # --- one viewer's page never reaches another -------------------------------------------------
 
 
