@@ -539,3 +539,30 @@ class PlanPublication(models.Model):
 
     def __str__(self):
         return f"{self.plan_id} 第{self.version}版"
+
+
+class PolicyPublication(models.Model):
+    """Which version of a policy's part of the committee pages is shown.
+
+    A write that concerns one indicator or project bumps the policies showing it beside the
+    plan (plans/publication.py); a write concerning the whole plan bumps every policy. The
+    overview's, the print report's and the .xlsx's per-policy parts are keyed by it, so the
+    first view after a change rebuilds only what changed. A policy without a row is at version 0.
+    """
+
+    policy = models.OneToOneField(
+        BasicPolicy,
+        verbose_name="基本方針",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="publication",
+    )
+    version = models.PositiveBigIntegerField("公開版", default=0)
+    changed_at = models.DateTimeField("公開内容の更新日時")
+
+    class Meta:
+        verbose_name = "基本方針の公開版"
+        verbose_name_plural = "基本方針の公開版"
+
+    def __str__(self):
+        return f"{self.policy_id} 第{self.version}版"

@@ -6,6 +6,11 @@ approved entry, a year's lock or reopening, the project list import, the plan fi
 a restore, the demo data and an edit of the plan's structure in the admin. The cached pages
 are keyed by `PublishedVersion.key`; no signal or save() does this behind the writer's back.
 
+Each policy has a published version too (`PolicyPublication`), for the per-policy parts of
+the overview, the print report and the .xlsx: a write that concerns one indicator or project
+(an approval, a return) names the policies showing it, and only their parts are built anew;
+every other write bumps every policy of the plan (`policies` left out).
+
 Read the version before reading the data it stands for: a page built meanwhile then holds
 data at least as new as its key, never older.
 """
@@ -17,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from plans.models import Plan, PlanPublication
+from plans.models import BasicPolicy, Plan, PlanPublication, PolicyPublication
 
 
 @dataclass(frozen=True)
@@ -42,16 +47,48 @@ def plan_published_version(plan):
     return PublishedVersion(plan.code, publication.version, publication.changed_at)
 
 
-def plan_published_version_bump(*, plan):
-    """Mark everything shown of `plan` as changed: its cached pages are built anew.
+def plan_published_version_bump(*, plan, policies=None):
+    """Mark what is shown of `plan` as changed: its cached pages are built anew, and of the
+    per-policy parts those of `policies` (pks; every policy of the plan when left out, the
+    safe choice for any write that is not about one indicator or project).
 
-    Called inside the writer's transaction: the row stays locked until it commits, so two
+    Called inside the writer's transaction: the rows stay locked until it commits, so two
     writers bump one after the other and a reader never sees the new version with old data.
     """
-    changed = {"version": F("version") + 1, "changed_at": timezone.now()}
+    now = timezone.now()
+    changed = {"version": F("version") + 1, "changed_at": now}
     if not PlanPublication.objects.filter(plan=plan).update(**changed):
         _publication_ensure(plan)
         PlanPublication.objects.filter(plan=plan).update(**changed)
+    if policies is None:
+        policies = list(BasicPolicy.objects.filter(plan=plan).values_list("pk", flat=True))
+    else:
+        policies = sorted(set(policies))  # locked in one order by every writer
+    PolicyPublication.objects.bulk_create(
+        [PolicyPublication(policy_id=pk, version=0, changed_at=now) for pk in policies],
+        ignore_conflicts=True,
+    )
+    PolicyPublication.objects.filter(policy__in=policies).update(**changed)
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    policy: BasicPolicy
+    key: str  # unique to this version of this policy (pks are never reused)
+
+
+def policy_published_versions(plan):
+    """The plan's policies in order, each with its published version, in one query."""
+    policies = BasicPolicy.objects.filter(plan=plan).select_related("publication")
+    return [PolicyVersion(policy, _policy_key(policy)) for policy in policies.order_by("number")]
+
+
+def _policy_key(policy):
+    try:
+        publication = policy.publication
+    except PolicyPublication.DoesNotExist:
+        return f"{policy.pk}.0"
+    return f"{policy.pk}.{publication.version}.{publication.changed_at.timestamp():.6f}"
 
 
 def plans_published_version_bump():

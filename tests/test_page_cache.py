@@ -34,7 +34,11 @@ from plans.progress.workflow import (
 from plans.publication import plan_published_version
 from projects.imports import projects_import, read_project_list
 from projects.models import Project
-from tests.factories import IndicatorResultFactory, MeasureProjectFactory
+from tests.factories import (
+    IndicatorResultFactory,
+    MeasureProjectFactory,
+    ProjectProgressFactory,
+)
 
 YEAR = 2024
 PARTICIPATION = "地域活動への市民の参加割合"
@@ -286,6 +290,126 @@ def test_deleting_a_project_in_the_admin_shows_at_once(admin_client, okayama_pla
     assert admin_client.post(url, {"post": "yes"}, follow=True).redirect_chain
 
     assert project.name not in everything_shown(admin_client, okayama_plan)["overview"]
+
+
+# --- a change of one policy rebuilds that policy's part only ---------------------------------
+#
+# The overview, the print report and the .xlsx keep a part per policy, stamped with its policy's
+# published version. To see which parts were built anew, an indicator of each policy is renamed
+# behind the services' back (as a shell would, without a bump): a part built anew shows the new
+# name, a part kept from before still shows the old one.
+
+PAGES_BY_POLICY = ["overview", "report", "xlsx"]
+
+
+def renamed_behind_the_services(plan, number):
+    """Rename an indicator of policy `number` without publishing anything; its new name."""
+    indicator = Indicator.objects.filter(policy__plan=plan, policy__number=number).first()
+    name = f"こっそり直した指標名{number}"
+    Indicator.objects.filter(pk=indicator.pk).update(name=name)
+    return name
+
+
+def shown_by_policy(client, plan):
+    return {page: content for page, content in everything_shown(client, plan).items()
+            if page in PAGES_BY_POLICY}  # fmt: skip
+
+
+def test_an_approval_in_policy_2_rebuilds_policy_2_only(admin_client, seed_results, personas):
+    plan = seed_results
+    participation = Indicator.objects.get(policy__plan=plan, name=PARTICIPATION)
+    other = Indicator.objects.filter(policy__plan=plan, policy__number=2).first()
+    other.results.filter(fiscal_year=YEAR).delete()  # to be entered and approved below
+    before = shown_by_policy(admin_client, plan)  # every part kept
+    renamed_1 = renamed_behind_the_services(plan, participation.policy.number)
+    renamed_2 = renamed_behind_the_services(plan, other.policy.number)
+    entry = IndicatorResultFactory(
+        indicator=other, fiscal_year=YEAR, value=Decimal("987654"),
+        status=EntryStatus.SUBMITTED, entered_by=personas["staff_a"],
+    )  # fmt: skip
+
+    entry_approve(entry=entry, user=personas["admin"], version=entry.version)
+
+    after = shown_by_policy(admin_client, plan)
+    for page in PAGES_BY_POLICY:
+        assert "987654" not in before[page] and (
+            "987,654" in after[page] or "987654" in after[page]
+        )
+        assert renamed_2 in after[page], page  # policy 2's part built anew
+        assert renamed_1 not in after[page], page  # policy 1's part kept
+    # The plan's summary is added up anew from the parts: one more indicator evaluated.
+    assert before["overview"] != after["overview"]
+
+
+def test_a_project_under_two_policies_rebuilds_both(admin_client, okayama_plan, personas):
+    plan = okayama_plan
+    project = MeasureProjectFactory(
+        measure=Measure.objects.get(policy__plan=plan, policy__number=1, number=1),
+        project__plan=plan, project__name="二つの方針の事業",
+    ).project  # fmt: skip
+    MeasureProjectFactory(
+        measure=Measure.objects.get(policy__plan=plan, policy__number=3, number=1), project=project
+    )
+    shown_by_policy(admin_client, plan)
+    renamed = {number: renamed_behind_the_services(plan, number) for number in (1, 2, 3)}
+    entry = ProjectProgressFactory(
+        project=project, fiscal_year=YEAR, grade="C", outlook="expand",
+        activities="二つの方針で数える", status=EntryStatus.SUBMITTED,
+        entered_by=personas["staff_a"],
+    )  # fmt: skip
+
+    entry_approve(entry=entry, user=personas["admin"], version=entry.version)
+
+    after = shown_by_policy(admin_client, plan)
+    for page in PAGES_BY_POLICY:
+        assert renamed[1] in after[page] and renamed[3] in after[page], page
+        assert renamed[2] not in after[page], page
+    assert after["report"].count("二つの方針で数える") == 2
+    # Counted once in the plan's summary however many policies list it.
+    summary = after["overview"][after["overview"].index("計画全体") :]
+    summary = summary[: summary.index("基本方針1")]
+    assert "C やや遅れ 1件" in summary
+
+
+@pytest.mark.parametrize("write", ["thresholds", "lock"])
+def test_a_plan_wide_change_rebuilds_every_policy(admin_client, seed_results, personas, write):
+    plan = seed_results
+    shown_by_policy(admin_client, plan)
+    renamed = [renamed_behind_the_services(plan, number) for number in (1, 2, 3)]
+
+    if write == "thresholds":
+        edited_in_admin(admin_client, plan, "grade_b_ratio", "0.95")
+    else:
+        plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+
+    after = shown_by_policy(admin_client, plan)
+    for page in PAGES_BY_POLICY:
+        assert all(name in after[page] for name in renamed), page
+
+
+def test_rebuilding_one_policy_or_all_reads_the_same_number_of_times(
+    committee, seed_results, personas
+):
+    plan = seed_results
+    urls = [reverse(f"plans:{name}", args=[plan.code, YEAR]) for name in PAGE_NAMES]
+    for url in urls:
+        committee.get(url)
+    other = Indicator.objects.filter(policy__plan=plan, policy__number=2).first()
+    entry = other.results.get(fiscal_year=YEAR)
+    entry_return(entry=entry, user=personas["admin"], version=entry.version, reason="桁違い")
+    one_policy = [query_count(committee, url) for url in urls]
+    plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+    every_policy = [query_count(committee, url) for url in urls]
+    assert one_policy == every_policy
+
+
+PAGE_NAMES = ["overview", "report", "report_xlsx"]
+
+
+def query_count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
 
 
 # --- one viewer's page never reaches another -------------------------------------------------

@@ -20,7 +20,7 @@ from plans.access import can_enter, is_plan_admin, require_plan_admin
 from plans.audit import audit
 from plans.dates import format_date, format_datetime
 from plans.fiscal_years import format_fiscal_year
-from plans.models import EntryStatus, PlanYear
+from plans.models import BasicPolicy, EntryStatus, PlanYear
 from plans.people import display_name
 from plans.publication import plan_published_version_bump
 
@@ -384,7 +384,7 @@ def entry_approve(*, entry, user, version):
     entry.return_reason = ""
     entry.version += 1
     _record(entry, user, "entry.approve", self_approval=self_approval)
-    plan_published_version_bump(plan=entry.plan)
+    plan_published_version_bump(plan=entry.plan, policies=_policies_showing(entry))
     return entry
 
 
@@ -406,7 +406,7 @@ def entry_return(*, entry, user, version, reason):
         raise WorkflowError("この入力はすでに差し戻されています。")
     if entry.status == EntryStatus.APPROVED:
         # Its values leave the committee pages.
-        plan_published_version_bump(plan=entry.plan)
+        plan_published_version_bump(plan=entry.plan, policies=_policies_showing(entry))
     entry.status = EntryStatus.RETURNED
     entry.return_reason = reason
     entry.approved_by = None
@@ -414,6 +414,16 @@ def entry_return(*, entry, user, version, reason):
     entry.version += 1
     _record(entry, user, "entry.return")
     return entry
+
+
+def _policies_showing(entry):
+    """The policies whose part of the committee pages shows `entry`: its indicator's policy, or
+    every policy with a measure listing its project (one project may be under several)."""
+    if hasattr(entry, "indicator_id"):
+        policies = BasicPolicy.objects.filter(indicators__pk=entry.indicator_id)
+    else:
+        policies = BasicPolicy.objects.filter(measures__project_links__project_id=entry.project_id)
+    return list(policies.order_by().values_list("pk", flat=True).distinct())
 
 
 @transaction.atomic

@@ -146,11 +146,13 @@ PROGRESS_FIELDS = ProgressRow._fields
 LINK_FIELDS = ("measure_id", "project_id", "project__name", "project__department__name")
 
 
-def plan_evaluation(plan, fiscal_year, *, approved_only=True):
+def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     """Evaluate every indicator and project of `plan` for `fiscal_year`.
 
     With `approved_only` (committee pages, reports) only approved results and progress records
-    count; without it every entered value does (a staff member's preview).
+    count; without it every entered value does (a staff member's preview). With `policies`
+    (the plan's BasicPolicy instances, in order) only those are read and evaluated, in as many
+    queries as the whole plan less one; the totals then cover those policies only.
     """
     # Sorted only where the order shows, and by numbers: the models' default orderings sort by
     # the plan's code and the projects' names, text that PostgreSQL collates slowly.
@@ -158,21 +160,24 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True):
     counted_progress = ProjectProgress.objects.in_plan(plan).for_year(fiscal_year).order_by()
     if approved_only:
         counted_results, counted_progress = counted_results.approved(), counted_progress.approved()
-    policies = list(plan.policies.all())
-    indicators = (
-        Indicator.objects.filter(policy__plan=plan)
-        .order_by("position", "pk")  # within each policy
-        .values_list(*INDICATOR_FIELDS)
-    )
+    indicators = Indicator.objects.filter(policy__plan=plan)
+    measures = Measure.objects.filter(policy__plan=plan)
+    links = MeasureProject.objects.filter(measure__policy__plan=plan)
+    if policies is None:
+        policies = list(plan.policies.all())
+    else:
+        counted_results = counted_results.filter(indicator__policy__in=policies)
+        shown_projects = MeasureProject.objects.filter(measure__policy__in=policies)
+        counted_progress = counted_progress.filter(project__in=shown_projects.values("project_id"))
+        indicators = indicators.filter(policy__in=policies)
+        measures = measures.filter(policy__in=policies)
+        links = links.filter(measure__policy__in=policies)
+    indicators = indicators.order_by("position", "pk").values_list(*INDICATOR_FIELDS)
     results = defaultdict(list)
     for result in map(ResultRow._make, counted_results.values_list(*RESULT_FIELDS)):
         results[result.indicator_id].append(result)
-    measures = Measure.objects.filter(policy__plan=plan).order_by("number")  # within each policy
-    links = (
-        MeasureProject.objects.filter(measure__policy__plan=plan)
-        .order_by("position", "pk")  # within each measure
-        .values_list(*LINK_FIELDS)
-    )
+    measures = measures.order_by("number")  # within each policy
+    links = links.order_by("position", "pk").values_list(*LINK_FIELDS)  # within each measure
     progress = {
         record.project_id: record
         for record in map(ProgressRow._make, counted_progress.values_list(*PROGRESS_FIELDS))

@@ -9,6 +9,7 @@ figures must not change on the way. The CSV is the same data for spreadsheets.
 import csv
 import io
 import json
+from typing import NamedTuple
 
 import xlsxwriter
 
@@ -64,12 +65,11 @@ def _value(number):
     return int(number) if number == number.to_integral_value() else float(number)
 
 
-def _sheet(workbook, styles, title, evaluation, headers, widths):
+def _sheet(workbook, styles, title, plan, fiscal_year, headers, widths):
     """A sheet with the report's title, its table's header on row 3 and its print setup: A4
     landscape, one page wide, the header row on every page, the plan in the page header."""
     sheet = workbook.add_worksheet(title)
-    plan = evaluation.plan
-    fiscal_year = format_fiscal_year(evaluation.fiscal_year)
+    fiscal_year = format_fiscal_year(fiscal_year)
     xlsx_write_row(sheet, 0, [f"{plan.title} {fiscal_year} 進捗状況報告書"], [styles(TITLE)])
     xlsx_write_row(sheet, 1, [f"{title}(承認済の値のみ)"], [styles(PLAIN)])
     xlsx_write_row(sheet, 2, headers, [styles(HEADER)] * len(headers))
@@ -93,9 +93,72 @@ def _sheet(workbook, styles, title, evaluation, headers, widths):
     return sheet
 
 
-def _indicator_sheet(workbook, styles, evaluation):
-    plan = evaluation.plan
-    years = list(range(plan.first_fiscal_year, evaluation.fiscal_year + 1))
+class ReportRows(NamedTuple):
+    """One policy's rows of the .xlsx report, as cell values: what the evaluation gives, kept
+    per policy (`parts.policy_parts`) so that a change of one policy evaluates only that one."""
+
+    indicators: list  # (decimal places, the row's values)
+    projects: list  # the row's values
+
+
+def report_rows(policy, fiscal_year, years):
+    """The rows of `policy` (a PolicyEvaluation) on the sheets 成果指標 and 事業."""
+    indicator_rows = []
+    for item in policy.indicators:
+        indicator, achievement = item.indicator, item.achievement
+        by_year = {result.fiscal_year: result for result in item.results}
+        current = by_year.get(fiscal_year)
+        yearly = []
+        for year in years:
+            result = by_year.get(year)
+            if result is None:
+                yearly.append(None)
+            elif result.not_measured:
+                yearly.append("測定なし")
+            else:
+                yearly.append(_value(result.value))
+        values = [
+            f"{policy.policy.number} {policy.policy.title}",
+            indicator.name,
+            indicator.unit,
+            _value(indicator.baseline_value),
+            format_fiscal_year(indicator.baseline_year),
+            *yearly,
+            _value(indicator.target_value),
+            format_fiscal_year(indicator.target_year),
+            _value(achievement.progress),
+            _value(achievement.ratio),
+            _grade_text(achievement.grade),
+            "後退" if achievement.regressed else None,
+            current.analysis if current else None,
+        ]
+        indicator_rows.append((indicator.decimal_places, values))
+    project_rows = []
+    for measure in policy.measures:
+        for item in measure.projects:
+            progress = item.progress
+            project_rows.append(
+                [
+                    str(measure.measure),
+                    item.project.name,
+                    item.project.department or "",
+                    progress.activities if progress else None,
+                    _grade_text(item.grade) if item.grade is not Grade.NONE else None,
+                    progress.issues if progress else None,
+                    item.outlook,
+                    _value(progress.budget_amount) if progress else None,
+                    _value(progress.settlement_amount) if progress else None,
+                ]
+            )
+    return ReportRows(indicator_rows, project_rows)
+
+
+def report_years(plan, fiscal_year):
+    return range(plan.first_fiscal_year, fiscal_year + 1)
+
+
+def _indicator_sheet(workbook, styles, plan, fiscal_year, parts):
+    years = report_years(plan, fiscal_year)
     headers = [
         "基本方針",
         "指標名",
@@ -112,7 +175,7 @@ def _indicator_sheet(workbook, styles, evaluation):
         "要因分析",
     ]
     widths = [24, 36, 7, 11, 11, *[11] * len(years), 11, 11, 9, 9, 12, 7, 60]
-    sheet = _sheet(workbook, styles, "成果指標", evaluation, headers, widths)
+    sheet = _sheet(workbook, styles, "成果指標", plan, fiscal_year, headers, widths)
     row_styles = {}  # by decimal places: the value columns' format differs
 
     def styles_for(places):
@@ -136,45 +199,14 @@ def _indicator_sheet(workbook, styles, evaluation):
         return row_styles[places]
 
     row = 3
-    for policy in evaluation.policies:
-        for item in policy.indicators:
-            indicator, achievement = item.indicator, item.achievement
-            by_year = {result.fiscal_year: result for result in item.results}
-            current = by_year.get(evaluation.fiscal_year)
-            yearly = []
-            for year in years:
-                result = by_year.get(year)
-                if result is None:
-                    yearly.append(None)
-                elif result.not_measured:
-                    yearly.append("測定なし")
-                else:
-                    yearly.append(_value(result.value))
-            xlsx_write_row(
-                sheet,
-                row,
-                [
-                    f"{policy.policy.number} {policy.policy.title}",
-                    indicator.name,
-                    indicator.unit,
-                    _value(indicator.baseline_value),
-                    format_fiscal_year(indicator.baseline_year),
-                    *yearly,
-                    _value(indicator.target_value),
-                    format_fiscal_year(indicator.target_year),
-                    _value(achievement.progress),
-                    _value(achievement.ratio),
-                    _grade_text(achievement.grade),
-                    "後退" if achievement.regressed else None,
-                    current.analysis if current else None,
-                ],
-                styles_for(indicator.decimal_places),
-            )
+    for part in parts:
+        for places, values in part.indicators:
+            xlsx_write_row(sheet, row, values, styles_for(places))
             row += 1
     sheet.print_area(2, 0, max(row - 1, 2), len(headers) - 1)
 
 
-def _project_sheet(workbook, styles, evaluation):
+def _project_sheet(workbook, styles, plan, fiscal_year, parts):
     headers = [
         "基本施策",
         "事業名",
@@ -187,45 +219,39 @@ def _project_sheet(workbook, styles, evaluation):
         "決算額(千円)",
     ]
     widths = [28, 30, 16, 50, 12, 36, 12, 12, 12]
-    sheet = _sheet(workbook, styles, "事業", evaluation, headers, widths)
+    sheet = _sheet(workbook, styles, "事業", plan, fiscal_year, headers, widths)
     wrapped, body, amount = styles(WRAPPED), styles(BODY), styles(BODY, AMOUNT)
     row_styles = [wrapped, wrapped, wrapped, wrapped, body, wrapped, body, amount, amount]
     row = 3
-    for policy in evaluation.policies:
-        for measure in policy.measures:
-            for item in measure.projects:
-                progress = item.progress
-                xlsx_write_row(
-                    sheet,
-                    row,
-                    [
-                        str(measure.measure),
-                        item.project.name,
-                        item.project.department or "",
-                        progress.activities if progress else None,
-                        _grade_text(item.grade) if item.grade is not Grade.NONE else None,
-                        progress.issues if progress else None,
-                        item.outlook,
-                        _value(progress.budget_amount) if progress else None,
-                        _value(progress.settlement_amount) if progress else None,
-                    ],
-                    row_styles,
-                )
-                row += 1
+    for part in parts:
+        for values in part.projects:
+            xlsx_write_row(sheet, row, values, row_styles)
+            row += 1
     sheet.print_area(2, 0, max(row - 1, 2), len(headers) - 1)
 
 
 def report_workbook(evaluation):
     """The annual report (進捗状況報告書) as .xlsx bytes: one sheet of indicators, one of projects.
 
-    A project listed under two measures appears under each, as in the plan. Written with
+    A project listed under two measures appears under each, as in the plan.
+    """
+    years = report_years(evaluation.plan, evaluation.fiscal_year)
+    return report_workbook_of_rows(
+        evaluation.plan,
+        evaluation.fiscal_year,
+        [report_rows(policy, evaluation.fiscal_year, years) for policy in evaluation.policies],
+    )
+
+
+def report_workbook_of_rows(plan, fiscal_year, parts):
+    """The annual report from each policy's `ReportRows`, in the plan's order. Written with
     XlsxWriter, several times faster than openpyxl for the thousands of cells of a large plan.
     """
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     styles = _Styles(workbook)
-    _indicator_sheet(workbook, styles, evaluation)
-    _project_sheet(workbook, styles, evaluation)
+    _indicator_sheet(workbook, styles, plan, fiscal_year, parts)
+    _project_sheet(workbook, styles, plan, fiscal_year, parts)
     workbook.close()
     return buffer.getvalue()
 

@@ -7,8 +7,11 @@ entities that differ as Django writes them (`&quot;`, `&#x27;`), so a table read
 whichever engine wrote it.
 """
 
+import hashlib
 from decimal import Decimal
+from functools import cache
 
+from django.template import engines
 from django.template.loader import render_to_string
 from jinja2 import Environment, Undefined
 from markupsafe import Markup, escape
@@ -33,6 +36,17 @@ def render_tables(template_name, context):
     for entity, django_entity in DJANGO_ENTITIES.items():
         html = html.replace(entity, django_entity)
     return html
+
+
+@cache
+def templates_version():
+    """A digest of every Jinja2 template's source, part of the cached parts' key: tables
+    rendered by an older template are not shown after a deployment changes it."""
+    env = engines["jinja2"].env
+    digest = hashlib.sha256()
+    for name in sorted(env.list_templates()):
+        digest.update(name.encode() + b"\0" + env.loader.get_source(env, name)[0].encode())
+    return digest.hexdigest()[:16]
 
 
 def amount(value):

@@ -8,7 +8,6 @@ from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response
-from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date, quote_etag
 from django.utils.safestring import mark_safe
 
@@ -20,8 +19,20 @@ from plans.models import Measure, Plan
 from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
 from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
-from plans.reports.exports import open_data_csv, open_data_json, report_workbook
-from plans.reports.jinja import render_tables
+from plans.reports.exports import (
+    open_data_csv,
+    open_data_json,
+    report_rows,
+    report_workbook_of_rows,
+    report_years,
+)
+from plans.reports.jinja import render_tables, templates_version
+from plans.reports.parts import (
+    cache_get_compressed,
+    cache_set_compressed,
+    parts_summary,
+    policy_parts,
+)
 from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
 
@@ -35,21 +46,6 @@ def _page_context(plan, year):
     }
 
 
-def _has_demo(evaluation):
-    return any(
-        result.is_demo
-        for policy in evaluation.policies
-        for item in policy.indicators
-        for result in item.results
-    ) or any(
-        project.progress.is_demo
-        for policy in evaluation.policies
-        for measure in policy.measures
-        for project in measure.projects
-        if project.progress
-    )
-
-
 def _cached(published, name, year, build):
     """What `build()` returns, built once per published version of the plan and kept in the
     cache (settings.CACHES) until the plan changes. Only what is the same for every viewer is
@@ -57,14 +53,20 @@ def _cached(published, name, year, build):
     return cache.get_or_set(f"reports.{name}.{year}.{published.key}", build)
 
 
-def _lazy_evaluation(plan, year):
-    """The plan's evaluation, computed only if a page's cached tables (or flag) are missing."""
-    return SimpleLazyObject(lambda: plan_evaluation(plan, year))
+def _cached_compressed(published, name, year, build):
+    """`_cached`, kept compressed (`parts.cache_set_compressed`): for the tables' HTML."""
+    key = f"reports.{name}.{year}.{published.key}"
+    value = cache_get_compressed(key)
+    if value is None:
+        value = build()
+        cache_set_compressed(key, value)
+    return value
 
 
-# Jinja2 templates (jinja_templates/): the tables of the overview, the body of the print report.
-OVERVIEW_TABLES = "reports/overview_tables.html"
-REPORT_BODY = "reports/report_body.html"
+# Jinja2 templates (jinja_templates/): the overview's tables and the print report's body, a
+# summary of the plan rendered for each view and a part per policy kept in the cache.
+OVERVIEW_TABLES = ("reports/overview_summary.html", "reports/overview_policy.html")
+REPORT_BODY = ("reports/report_cover.html", "reports/report_policy.html")
 
 PLAN_CODE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
@@ -81,26 +83,39 @@ def dashboard_default(request):
     return redirect_to_default_year("plans:overview", plan)
 
 
-def _evaluation_page(request, code, year, template_name, tables_template):
+def _evaluation_page(request, code, year, template_name, tables_templates):
     """The overview and the print report: the plan's evaluation for the year. Their large
-    tables, the same for every viewer, are rendered with Jinja2 (`tables_template`, several
-    times faster than Django's templates on thousands of rows) and kept in the cache until the
-    plan's published version changes; the page around them is rendered for each request."""
+    tables, the same for every viewer, are rendered with Jinja2 (several times faster than
+    Django's templates on thousands of rows) and kept in the cache until the plan's published
+    version changes; the page around them is rendered for each request. After a change, only
+    the changed policies' parts are built anew (`_tables`)."""
     plan = get_plan_for_year(code, year)
-    published = plan_published_version(plan)
-    evaluation = _lazy_evaluation(plan, year)
-    context = _page_context(plan, year) | {
-        "years": range(plan.first_fiscal_year, year + 1),
-        "demo": _cached(published, "demo", year, lambda: _has_demo(evaluation)),
-    }
-    tables = _cached(
-        published,
-        tables_template,
-        year,
-        lambda: render_tables(tables_template, context | {"evaluation": evaluation}),
+    published = plan_published_version(plan)  # read before the policies' versions
+    context = _page_context(plan, year) | {"years": range(plan.first_fiscal_year, year + 1)}
+    name = f"{tables_templates[1]}.{templates_version()}"
+    tables, demo = _cached_compressed(
+        published, name, year, lambda: _tables(plan, year, name, tables_templates, context)
     )
     # Escaped as it was rendered (autoescape on, Django's entities).
-    return render(request, template_name, context | {"tables": mark_safe(tables)})
+    return render(request, template_name, context | {"tables": mark_safe(tables), "demo": demo})
+
+
+def _tables(plan, year, name, tables_templates, context):
+    """The tables' HTML and whether they show demo data: a part per policy, kept in the cache
+    until that policy's published version changes (`parts.policy_parts`), after the plan's
+    summary added up from the parts."""
+    summary_template, policy_template = tables_templates
+    parts = policy_parts(
+        plan,
+        year,
+        name,
+        lambda policy: render_tables(policy_template, context | {"policy_evaluation": policy}),
+    )
+    summary = parts_summary(parts)
+    summary_html = render_tables(
+        summary_template, context | {"summary": summary, "demo": summary.demo}
+    )
+    return summary_html + "".join(part.content for part in parts), summary.demo
 
 
 @login_required
@@ -222,10 +237,16 @@ def report_page(request, code, year):
 def report_xlsx(request, code, year):
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)
-    workbook = _cached(
-        published, "xlsx", year, lambda: report_workbook(plan_evaluation(plan, year))
-    )
+    workbook = _cached(published, "xlsx", year, lambda: _report_workbook(plan, year))
     return download_response(workbook, filename=f"{plan.code}-{year}-report.xlsx")
+
+
+def _report_workbook(plan, year):
+    """The .xlsx from each policy's rows, kept per policy: after a change of one policy only
+    that one is evaluated (the workbook itself is written anew, kept per plan version)."""
+    years = report_years(plan, year)
+    parts = policy_parts(plan, year, "xlsx", lambda policy: report_rows(policy, year, years))
+    return report_workbook_of_rows(plan, year, [part.content for part in parts])
 
 
 OPEN_DATA_WRITERS = {"csv": open_data_csv, "json": open_data_json}

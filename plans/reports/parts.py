@@ -1,0 +1,108 @@
+"""The overview's, the print report's and the .xlsx's parts, one per policy, kept in the cache.
+
+A change almost always concerns one policy (an approval, a return of one indicator's or
+project's value), and the first view after it rebuilds only that policy's part: the policies'
+published versions are read in one query (`policy_published_versions`), the parts kept for the
+plan and year in one cache entry, and only the policies whose version moved are evaluated and
+rendered anew (`plan_evaluation(..., policies=...)`), in a fixed number of queries however
+many policies changed. The totals over the plan are added up from the parts: each part keeps
+its indicators' achievements and its projects' grades, and `indicators.achievement` does the
+arithmetic.
+
+One cache entry per page, plan and year holds every policy's part, each stamped with the
+version of its policy it was built from: the database cache writes each key in several
+queries, so a key per policy would make a plan-wide change cost queries per policy. A part
+is used only when its stamp is its policy's current version; two requests racing to store
+their parts can at worst leave an old part, which the next view sees and builds again.
+"""
+
+import pickle
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+
+from indicators.achievement import Rollup, count_grades, rollup
+from plans.publication import policy_published_versions
+from plans.reports.evaluation import plan_evaluation
+
+# Raised when what a part holds changes shape, so that parts kept by older code are not read.
+PARTS_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class PolicyPart:
+    key: str  # the policy's published version it was built from (PolicyVersion.key)
+    content: Any  # what the page shows of the policy: HTML, or the .xlsx's rows
+    achievements: tuple  # of its indicators, for the plan's totals
+    project_grades: dict  # project pk -> Grade: a project under two policies counts once
+    demo: bool  # shows a value made up by the demo command
+
+
+@dataclass(frozen=True)
+class PartsSummary:
+    """What the parts add up to: the plan's totals, as `PlanEvaluation` has them."""
+
+    rollup: Rollup
+    project_grades: dict  # Grade -> count
+    demo: bool
+
+
+def policy_parts(plan, year, name, build):
+    """Every policy's part of the page `name` for `year`, in the plan's order.
+
+    `build(policy_evaluation)` makes a part's content; it is called only for the policies
+    changed since their part was kept. `name` must change with whatever else the content
+    depends on (a template's version).
+    """
+    versions = policy_published_versions(plan)  # read before the data they stand for
+    cache_key = f"reports.parts.{PARTS_FORMAT}.{name}.{plan.pk}.{year}"
+    kept = cache_get_compressed(cache_key) or {}
+    stale = [
+        version
+        for version in versions
+        if (part := kept.get(version.policy.pk)) is None or part.key != version.key
+    ]
+    if stale:
+        evaluation = plan_evaluation(plan, year, policies=[version.policy for version in stale])
+        for version, policy in zip(stale, evaluation.policies, strict=True):
+            kept[version.policy.pk] = _part(version.key, policy, build(policy))
+        kept = {version.policy.pk: kept[version.policy.pk] for version in versions}
+        cache_set_compressed(cache_key, kept)
+    return [kept[version.policy.pk] for version in versions]
+
+
+def cache_get_compressed(key):
+    """What `cache_set_compressed` kept under `key`, or None."""
+    stored = cache.get(key)
+    return None if stored is None else pickle.loads(zlib.decompress(stored))
+
+
+def cache_set_compressed(key, value):
+    """Keep `value` compressed: the tables' HTML and the parts shrink about tenfold, and the
+    database cache writes and reads (and PostgreSQL stores) a tenth of the bytes."""
+    cache.set(key, zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1))
+
+
+def parts_summary(parts):
+    grades = {}
+    for part in parts:
+        grades.update(part.project_grades)
+    return PartsSummary(
+        rollup=rollup(achievement for part in parts for achievement in part.achievements),
+        project_grades=count_grades(grades.values()),
+        demo=any(part.demo for part in parts),
+    )
+
+
+def _part(key, policy, content):
+    projects = [project for measure in policy.measures for project in measure.projects]
+    return PolicyPart(
+        key=key,
+        content=content,
+        achievements=tuple(item.achievement for item in policy.indicators),
+        project_grades={project.project.pk: project.grade for project in projects},
+        demo=any(result.is_demo for item in policy.indicators for result in item.results)
+        or any(project.progress.is_demo for project in projects if project.progress),
+    )
