@@ -32,6 +32,7 @@ from plans.progress.workflow import (
     plan_year_set_deadline,
 )
 from plans.publication import plan_published_version as published_version
+from plans.publication import policy_published_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -423,3 +424,17 @@ def test_an_assessment_has_no_fill_in_file(measures, personas, okayama_plan):
     fill_in = f"/review/{okayama_plan.code}/{YEAR}/fill-in/"
     assert office.get(f"{fill_in}projects/{department}.xlsx").status_code == 200
     assert office.get(f"{fill_in}measures/{department}.xlsx").status_code == 404
+
+
+def test_approving_bumps_the_measures_policy_only(measures, personas, okayama_plan):
+    def keys():
+        return {v.policy.number: v.key for v in policy_published_versions(okayama_plan)}
+
+    entry = write(measures["2-1"], personas["staff_b"], submit=True)
+    before = keys()
+    entry = entry_approve(entry=entry, user=personas["admin"], version=entry.version)
+    after = keys()
+    assert after[2] != before[2]
+    assert (after[1], after[3]) == (before[1], before[3])
+    entry_return(entry=entry, user=personas["admin"], version=entry.version, reason="再考を")
+    assert keys()[2] != after[2] and keys()[1] == after[1]

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('plans', '0006_plan_publication'),
+        ('plans', '0007_policy_publication'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
