@@ -10,7 +10,7 @@ from plans.admin_mixins import (
     ReadOnlyHistoryAdmin,
 )
 from plans.admin_users import AccountAdmin, RoleGroupAdmin
-from plans.models import BasicPolicy, Department, Measure, Plan, PlanYear
+from plans.models import BasicPolicy, Department, Measure, MeasureAssessment, Plan, PlanYear
 from projects.models import MeasureProject
 
 admin.site.site_header = "協働推進計画 進捗管理ポータル 管理画面"
@@ -54,7 +54,7 @@ class PlanAdmin(PublishedStructureAdminMixin, admin.ModelAdmin):
 
 class MeasureInline(admin.StackedInline):
     model = Measure
-    fields = [("number", "title"), "description"]
+    fields = [("number", "title"), "description", "department"]
     extra = 0
     show_change_link = True
 
@@ -92,14 +92,21 @@ class MeasureProjectInline(admin.StackedInline):
     extra = 0
 
 
+class MeasureAssessmentInline(ReadOnlyEntryAdminMixin, admin.StackedInline):
+    model = MeasureAssessment
+    fields = [("fiscal_year", "status"), "assessment", "direction"]
+    extra = 0
+
+
 @admin.register(Measure)
 class MeasureAdmin(PublishedStructureAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "title", "policy"]
+    list_display = ["code", "title", "policy", "department"]
     list_display_links = ["code", "title"]
-    list_filter = ["policy__plan", "policy"]
+    list_filter = ["policy__plan", "policy", "department"]
+    list_select_related = ["policy", "department"]
     search_fields = ["title", "description"]
-    fields = ["policy", "number", "title", "description"]
-    inlines = [MeasureProjectInline]
+    fields = ["policy", "number", "title", "description", "department"]
+    inlines = [MeasureProjectInline, MeasureAssessmentInline]
 
     @admin.display(description="コード", ordering="policy__number")
     def code(self, measure):
@@ -129,3 +136,14 @@ class PlanYearAdmin(ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["plan", "fiscal_year", "entry_deadline", "is_locked", "locked_at", "locked_by"]
     list_filter = ["plan", "is_locked"]
     list_select_related = ["plan", "locked_by"]
+
+
+@admin.register(MeasureAssessment)
+class MeasureAssessmentAdmin(ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin):
+    """Shown for reference: assessments are written and approved through the entry pages."""
+
+    list_display = ["measure", "fiscal_year", "status", "updated_at"]
+    list_filter = ["fiscal_year", "status", "measure__policy__plan", "measure__department"]
+    list_select_related = ["measure__policy"]
+    search_fields = ["measure__title", "assessment", "direction"]
+    readonly_fields = ["created_at", "updated_at"]

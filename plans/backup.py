@@ -28,7 +28,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult
-from plans.models import BasicPolicy, Department, Measure, Plan, PlanYear
+from plans.models import BasicPolicy, Department, Measure, MeasureAssessment, Plan, PlanYear
 from plans.publication import plan_published_version_bump
 from projects.models import MeasureProject, Project, ProjectProgress
 
@@ -41,6 +41,7 @@ PLAN_MODELS = [
     PlanYear,
     BasicPolicy,
     Measure,
+    MeasureAssessment,
     Indicator,
     IndicatorResult,
     Project,
@@ -104,6 +105,7 @@ def _plan_querysets(plan):
     that the history of an entry, indicator or project deleted since is kept as well.
     """
     policies = BasicPolicy.objects.filter(plan=plan)
+    measures = Measure.objects.filter(policy__plan=plan)
     indicators = Indicator.objects.filter(policy__plan=plan)
     projects = Project.objects.filter(plan=plan)
     history = {model.instance_type: model.objects for model in HISTORY_MODELS}
@@ -115,7 +117,8 @@ def _plan_querysets(plan):
         Plan.objects.filter(pk=plan.pk),
         PlanYear.objects.filter(plan=plan),
         policies,
-        Measure.objects.filter(policy__plan=plan),
+        measures,
+        MeasureAssessment.objects.filter(measure__policy__plan=plan),
         indicators,
         IndicatorResult.objects.filter(indicator__policy__plan=plan),
         projects,
@@ -124,6 +127,7 @@ def _plan_querysets(plan):
         history[PlanYear].filter(
             Q(plan_id=plan.pk) | Q(id__in=PlanYear.objects.filter(plan=plan).values("pk"))
         ),
+        history[MeasureAssessment].filter(measure_id__in=measures.values("pk")),
         indicator_history,
         history[IndicatorResult].filter(
             Q(indicator_id__in=indicators.values("pk"))

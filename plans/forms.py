@@ -21,3 +21,40 @@ class VersionedEntryForm(forms.Form):
         if self.errors.pop("version", None):
             self.add_error(None, STALE_FORM)
         return cleaned
+
+
+class MeasureAssessmentForm(VersionedEntryForm):
+    """A measure's assessment for a fiscal year and the direction for the next."""
+
+    assessment = forms.CharField(
+        label="施策の評価",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="成果指標と主な事業の状況から、この年度の施策の進み具合と成果・課題を書いてください。",
+    )
+    direction = forms.CharField(
+        label="今後の取組方針",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="評価を受けて、次の年度にどう取り組むかを書いてください。",
+    )
+
+    def __init__(self, *args, target, **kwargs):
+        self.measure = target
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def initial_for(cls, assessment):
+        if assessment is None:
+            return {"version": 0}
+        return {
+            "assessment": assessment.assessment,
+            "direction": assessment.direction,
+            "version": assessment.version,
+        }
+
+    def entry_values(self):
+        return {
+            "assessment": self.cleaned_data["assessment"].strip(),
+            "direction": self.cleaned_data["direction"].strip(),
+        }

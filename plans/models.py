@@ -220,6 +220,18 @@ class Measure(models.Model):
     )
     title = models.CharField("基本施策", max_length=300)
     description = models.TextField("施策の内容", blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name="評価を書く所管課",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="measures",
+        help_text=(
+            "この施策の評価と今後の取組方針を毎年度書く所管課。"
+            "空欄なら協働推進課(計画管理者)が書きます。"
+        ),
+    )
 
     objects = MeasureManager()
 
@@ -304,7 +316,8 @@ class YearlyEntryQuerySet(models.QuerySet):
 
 
 class YearlyEntry(models.Model):
-    """What indicator results and project progress records share: a fiscal year and a review.
+    """What every yearly entry (an indicator's result, a project's progress, a measure's
+    assessment) shares: a fiscal year and a review.
 
     A subclass names its target's foreign key (`target_field`) and the lookup from an entry to its
     plan (`plan_lookup`); `YearlyEntryQuerySet` filters on them.
@@ -375,6 +388,43 @@ class YearlyEntry(models.Model):
     @property
     def plan(self):
         raise NotImplementedError
+
+
+class MeasureAssessment(YearlyEntry):
+    """A measure's assessment (施策の評価) for one fiscal year and the direction for the next."""
+
+    target_field = "measure"
+    plan_lookup = "measure__policy__plan"
+
+    measure = models.ForeignKey(
+        Measure, verbose_name="基本施策", on_delete=models.CASCADE, related_name="assessments"
+    )
+    assessment = models.TextField(
+        "施策の評価", blank=True, help_text="指標と主な事業の状況から見た、この年度の施策の評価。"
+    )
+    direction = models.TextField(
+        "今後の取組方針", blank=True, help_text="評価を受けて、次の年度にどう取り組むか。"
+    )
+
+    class Meta(YearlyEntry.Meta):
+        verbose_name = "基本施策の評価"
+        verbose_name_plural = "基本施策の評価"
+        ordering = ["measure", "fiscal_year"]
+        constraints = [
+            *YearlyEntry.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["measure", "fiscal_year"],
+                name="one_assessment_per_measure_and_year",
+                violation_error_message="この基本施策のこの年度の評価はすでにあります。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.measure} {self.fiscal_year}年度"
+
+    @property
+    def plan(self):
+        return self.measure.policy.plan if self.measure_id else None
 
 
 class PlanYear(models.Model):

@@ -1,11 +1,12 @@
 from django.urls import path, register_converter
 
-from plans.converters import EntryKindConverter
+from plans.converters import EntryKindConverter, FillInKindConverter
 from plans.progress.views import entry, results, review
 from plans.reports import views as reports
 from plans.views import public
 
 register_converter(EntryKindConverter, "kind")
+register_converter(FillInKindConverter, "fill_in_kind")
 
 app_name = "plans"
 
@@ -37,7 +38,7 @@ urlpatterns = [
     path(f"review/{year}/import/", results.import_page, name="results_import"),
     path(f"review/{year}/import/errors.csv", results.import_errors, name="results_import_errors"),
     path(
-        f"review/{year}/fill-in/<kind:kind>/<slug:department>.xlsx",
+        f"review/{year}/fill-in/<fill_in_kind:kind>/<slug:department>.xlsx",
         results.fill_in_file,
         name="fill_in_file",
     ),

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from indicators.models import Indicator, IndicatorResult
-from plans.models import Measure, PlanYear
+from plans.models import Measure, MeasureAssessment, PlanYear
 from projects.models import MeasureProject, Project, ProjectProgress
 from tests.factories import (
     IndicatorResultFactory,
@@ -28,6 +28,8 @@ def plan_with_entries(okayama_plan, personas):
     IndicatorResultFactory(indicator=indicator, fiscal_year=2021, value=Decimal("46.0"))
     project = Project.objects.filter(plan=okayama_plan).first()
     ProjectProgressFactory(project=project, fiscal_year=2021, grade="B", outlook="continue")
+    measure = Measure.objects.filter(policy__plan=okayama_plan).first()
+    MeasureAssessment.objects.create(measure=measure, fiscal_year=2021, assessment="順調")
     PlanYear.objects.create(plan=okayama_plan, fiscal_year=2021)
     return okayama_plan
 
@@ -50,6 +52,7 @@ def test_every_plan_model_is_in_the_admin():
         "Department",
         "BasicPolicy",
         "Measure",
+        "MeasureAssessment",
         "Indicator",
         "IndicatorResult",
         "Project",
@@ -59,7 +62,7 @@ def test_every_plan_model_is_in_the_admin():
 
 
 # Yearly entries and year settings change only through the portal's workflow pages.
-READ_ONLY = {"IndicatorResult", "ProjectProgress", "PlanYear"}
+READ_ONLY = {"IndicatorResult", "ProjectProgress", "MeasureAssessment", "PlanYear"}
 
 
 @pytest.mark.parametrize("model", PLAN_MODELS, ids=lambda model: model.__name__)
@@ -183,6 +186,12 @@ def test_administrator_edits_a_measure_and_its_project_rows(client, okayama_plan
         "project_links-INITIAL_FORMS": len(links),
         "project_links-MIN_NUM_FORMS": 0,
         "project_links-MAX_NUM_FORMS": 1000,
+        # The yearly assessments are shown read-only below the rows; their form is empty.
+        "assessments-TOTAL_FORMS": 0,
+        "assessments-INITIAL_FORMS": 0,
+        "assessments-MIN_NUM_FORMS": 0,
+        "assessments-MAX_NUM_FORMS": 1000,
+        "department": personas["department_b"].pk,
     }
     for index, link in enumerate(links):
         data |= {
@@ -197,6 +206,7 @@ def test_administrator_edits_a_measure_and_its_project_rows(client, okayama_plan
     measure.refresh_from_db()
     assert measure.title.endswith("(改)")
     assert measure.project_links.count() == 3
+    assert measure.department == personas["department_b"]  # who writes its assessment
 
 
 def test_project_changelist_query_count_does_not_grow_with_projects(client, okayama_plan, personas):

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plans.models import EntryStatus
-from plans.progress.kinds import INDICATORS, PROJECTS
+from plans.progress.kinds import INDICATORS, MEASURES, PROJECTS
 from plans.progress.workflow import (
     entry_approve,
     entry_save,
@@ -25,7 +25,13 @@ from plans.progress.workflow import (
     plan_year_set_deadline,
 )
 from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
-from tests.factories import PASSWORD, IndicatorFactory, ProjectFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    IndicatorFactory,
+    MeasureFactory,
+    ProjectFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,12 +59,14 @@ def superuser(db):
 
 @pytest.fixture
 def locked_year(personas):
-    """An approved indicator value and project progress in a locked year, each with an older
-    version in its history; the indicator and project themselves renamed once."""
+    """An approved indicator value, project progress and measure assessment in a locked year,
+    each with an older version in its history; the indicator and project themselves renamed
+    once."""
     staff, office = personas["staff_a"], personas["admin"]
     indicator = IndicatorFactory(department=personas["department_a"])
     project = ProjectFactory(plan=indicator.policy.plan, department=personas["department_a"])
     plan = indicator.policy.plan
+    measure = MeasureFactory(policy=indicator.policy, department=personas["department_a"])
     for target in (indicator, project):
         target.name += "(改称)"
         target._history_user = office
@@ -67,8 +75,9 @@ def locked_year(personas):
     values = {
         INDICATORS: {"value": Decimal("45.0"), "not_measured": False, "analysis": "順調"},
         PROJECTS: {"activities": "講座を3回開催した。", "grade": "B", "outlook": "continue"},
+        MEASURES: {"assessment": "おおむね順調。", "direction": "周知を強める。"},
     }
-    for kind, target in ((INDICATORS, indicator), (PROJECTS, project)):
+    for kind, target in ((INDICATORS, indicator), (PROJECTS, project), (MEASURES, measure)):
         entry = entry_save(
             kind=kind,
             target=target,

@@ -15,8 +15,16 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult
-from plans.models import BasicPolicy, Department, EntryStatus, Measure, Plan, PlanYear
-from plans.progress.kinds import INDICATORS, PROJECTS
+from plans.models import (
+    BasicPolicy,
+    Department,
+    EntryStatus,
+    Measure,
+    MeasureAssessment,
+    Plan,
+    PlanYear,
+)
+from plans.progress.kinds import INDICATORS, MEASURES, PROJECTS
 from plans.progress.workflow import (
     entry_approve,
     entry_return,
@@ -42,6 +50,7 @@ PLAN_MODELS = [
     PlanYear,
     BasicPolicy,
     Measure,
+    MeasureAssessment,
     Indicator,
     IndicatorResult,
     Project,
@@ -50,7 +59,7 @@ PLAN_MODELS = [
 ]
 HISTORY_MODELS = [
     model.history.model
-    for model in (PlanYear, Indicator, IndicatorResult, Project, ProjectProgress)
+    for model in (PlanYear, MeasureAssessment, Indicator, IndicatorResult, Project, ProjectProgress)
 ]
 EVERY_TABLE = [
     *PLAN_MODELS,
@@ -127,6 +136,18 @@ def use_the_plan(plan, personas):
     )
     entry_approve(entry=progress, user=admin, version=progress.version)
     enter(PROJECTS, projects[1], bob, {"activities": "準備中"}, submit=False)
+
+    # Measure 1-1 names department A, which writes its assessment; 1-2 is the plan office's.
+    measures = list(Measure.objects.filter(policy__plan=plan).order_by("policy__number", "number"))
+    give_to_department(measures[0], personas["department_a"], admin)
+    assessment = enter(
+        MEASURES,
+        measures[0],
+        bob,
+        {"assessment": "指標は順調に伸びている。", "direction": "若い世代への周知を強める。"},
+    )
+    entry_approve(entry=assessment, user=admin, version=assessment.version)
+    enter(MEASURES, measures[1], admin, {"assessment": "集計中"}, submit=False)
 
     plan_year_set_deadline(plan=plan, fiscal_year=YEAR, user=admin, deadline=DEADLINE)
     plan_year_lock(plan=plan, fiscal_year=2021, user=admin)
@@ -266,6 +287,18 @@ def test_backup_keeps_the_workflow_as_it_happened(used_plan, personas):
     deleted = [row for row in result_history if row["fields"]["history_type"] == "-"]
     assert len(deleted) == 1 and deleted[0]["fields"]["value"] == "900.0000"
     assert {row["fields"]["history_user"] for row in result_history} >= {"alice", "bob"}
+    assessments = {
+        row["fields"]["status"]: row["fields"] for row in rows_of(document, MeasureAssessment)
+    }
+    approved = assessments[EntryStatus.APPROVED]
+    assert (approved["direction"], approved["entered_by"], approved["approved_by"]) == (
+        "若い世代への周知を強める。",
+        "bob",
+        "alice",
+    )
+    assert assessments[EntryStatus.DRAFT]["entered_by"] == "alice"
+    (measure,) = [row for row in rows_of(document, Measure) if row["pk"] == approved["measure"]]
+    assert measure["fields"]["department"] == "市民協働企画課"  # by name, as every department
     years = {row["fields"]["fiscal_year"]: row["fields"] for row in rows_of(document, PlanYear)}
     assert (years[2021]["is_locked"], years[2021]["locked_by"]) == (True, "alice")
     assert (years[2022]["is_locked"], years[YEAR]["entry_deadline"]) == (

@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from indicators.models import Indicator, IndicatorResult
-from plans.models import Department, EntryStatus
+from plans.models import Department, EntryStatus, MeasureAssessment
 from plans.progress.demo import DEMO_PASSWORD
 from plans.reports.evaluation import plan_evaluation
 from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
@@ -113,6 +113,10 @@ def test_adds_approved_demo_results_before_the_year_being_entered(settings, okay
     progress = ProjectProgress.objects.filter(project__plan=okayama_plan)
     assert progress.count() == 28 * 4
     assert progress.filter(is_demo=False).count() == 0
+    assessments = MeasureAssessment.objects.filter(measure__policy__plan=okayama_plan)
+    assert assessments.count() == 7 * 4  # every measure, FY2021–2024
+    assert {(a.is_demo, a.status) for a in assessments} == {(True, EntryStatus.APPROVED)}
+    assert all(a.assessment.startswith("(デモ)") for a in assessments)
     grades = {
         item.achievement.grade
         for p in plan_evaluation(okayama_plan, 2024).policies

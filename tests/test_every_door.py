@@ -6,7 +6,8 @@ version is refused. The doors: the workflow's services called directly (entry_sa
 batch entries_submit), the entry page, the results import page (the entry or year changed
 before the upload, or between the preview and the confirmation), the import_results command,
 and the admin, where entries and years are read-only. Whatever the door: refused, told in
-Japanese, and nothing changed.
+Japanese, and nothing changed. A measure's assessment (the third kind, issue 16) goes through
+the doors it has: the services, its entry page and the admin.
 """
 
 import io
@@ -22,8 +23,8 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 
 from indicators.models import Indicator, IndicatorResult
-from plans.models import PlanYear
-from plans.progress.kinds import INDICATORS
+from plans.models import Measure, MeasureAssessment, PlanYear
+from plans.progress.kinds import INDICATORS, MEASURES
 from plans.progress.results_import import RESULT_KINDS
 from plans.progress.workflow import (
     Submission,
@@ -351,3 +352,150 @@ def test_the_admin_still_shows_an_entrys_old_versions(world):
     response = logged_in(world.admin).get(url)
     assert response.status_code == 200
     assert "1650" in response.content.decode() and 'name="_save"' not in response.content.decode()
+
+
+# --- The third kind, a measure's assessment (施策の評価): the rules it shares with the others
+# and its own (both texts to submit), through the doors it has. It has no fill-in file, so no
+# import door: the service, the entry page and the admin. ----------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentRule:
+    assessment: str
+    direction: str
+    message: str
+    arrange: Callable | None = None
+    made_from: int | None = None
+
+
+WRITTEN = {"assessment": "講座の参加者が増えた。", "direction": "周知を強める。"}
+
+
+def assessment_save(world, submit=False, **values):
+    return entry_save(
+        kind=MEASURES, target=world.measure, fiscal_year=YEAR, user=world.staff,
+        values=WRITTEN | values, version=world.current_version(), submit=submit,
+    )  # fmt: skip
+
+
+def approve_an_assessment(world):
+    entry = assessment_save(world, submit=True)
+    entry_approve(entry=entry, user=world.admin, version=entry.version)
+
+
+ASSESSMENT_RULES = {
+    "both texts are needed to submit": AssessmentRule("評価だけ", "", "今後の取組方針を入力"),
+    "locked year is refused": AssessmentRule(
+        **WRITTEN, message="確定(ロック)されているため変更できません", arrange=lock_the_year
+    ),
+    "approved assessment is protected": AssessmentRule(
+        **WRITTEN, message="承認済みのため変更できません", arrange=approve_an_assessment
+    ),
+    "stale version is refused": AssessmentRule(
+        **WRITTEN,
+        message="この入力を保存",
+        arrange=lambda world: assessment_save(world),
+        made_from=0,
+    ),
+}
+
+
+@dataclass
+class AssessmentWorld(World):
+    measure: Measure = None
+
+    def entry(self):
+        return MeasureAssessment.objects.filter(measure=self.measure, fiscal_year=YEAR).first()
+
+
+def assessment_snapshot(world):
+    return (
+        list(
+            MeasureAssessment.objects.filter(fiscal_year=YEAR)
+            .order_by("pk")
+            .values_list("measure", "status", "assessment", "direction", "version")
+        ),
+        MeasureAssessment.history.filter(fiscal_year=YEAR).count(),
+        list(PlanYear.objects.filter(plan=world.plan).values_list("fiscal_year", "is_locked")),
+        PlanYear.history.count(),
+    )
+
+
+def assessment_through_entry_save(world, rule):
+    with pytest.raises(WorkflowError) as refused:
+        entry_save(
+            kind=MEASURES, target=world.measure, fiscal_year=YEAR, user=world.staff,
+            values={"assessment": rule.assessment, "direction": rule.direction},
+            version=world.version_seen(rule), submit=True,
+        )  # fmt: skip
+    return str(refused.value)
+
+
+def assessment_through_entry_page(world, rule):
+    url = reverse("plans:entry", args=[world.plan.code, YEAR, "measures", world.measure.pk])
+    response = logged_in(world.staff).post(
+        url,
+        {"assessment": rule.assessment, "direction": rule.direction,
+         "version": str(world.version_seen(rule)), "action": "submit"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    return visible_text(response)
+
+
+def assessment_through_the_admin(world, rule):
+    entry = world.entry()
+    data = {"measure": world.measure.pk, "fiscal_year": YEAR, "status": "submitted",
+            "assessment": rule.assessment, "direction": rule.direction}  # fmt: skip
+    posts = [(reverse("admin:plans_measureassessment_add"), data)]
+    if entry:
+        posts += [
+            (reverse("admin:plans_measureassessment_change", args=[entry.pk]), data),
+            (reverse("admin:plans_measureassessment_delete", args=[entry.pk]), {"post": "yes"}),
+        ] + [
+            (
+                reverse(
+                    "admin:plans_measureassessment_simple_history", args=[entry.pk, old.history_id]
+                ),
+                data,
+            )
+            for old in entry.history.all()
+        ]
+    client = logged_in(world.admin)
+    told = []
+    for url, posted in posts:
+        response = client.post(url, posted)
+        assert response.status_code == 403, url
+        told.append(visible_text(response))
+    assert all(ADMIN_REFUSAL in text for text in told)
+    return " ".join(told)
+
+
+ASSESSMENT_DOORS = {
+    "entry_save": assessment_through_entry_save,
+    "entry page": assessment_through_entry_page,
+    "admin": assessment_through_the_admin,
+}
+
+
+@pytest.fixture
+def assessment_world(world):
+    measure = Measure.objects.get(policy__plan=world.plan, policy__number=1, number=1)
+    measure.department = world.staff.departments.get()
+    measure.save()
+    return AssessmentWorld(
+        world.plan, world.indicator, world.admin, world.staff, world.files, measure=measure
+    )
+
+
+@pytest.mark.parametrize("door", ASSESSMENT_DOORS)
+@pytest.mark.parametrize("rule", ASSESSMENT_RULES)
+def test_every_door_keeps_the_rule_for_an_assessment(assessment_world, rule, door):
+    world, rule = assessment_world, ASSESSMENT_RULES[rule]
+    if rule.arrange:
+        rule.arrange(world)
+    before = assessment_snapshot(world)
+
+    told = ASSESSMENT_DOORS[door](world, rule)
+
+    assert (ADMIN_REFUSAL if door == "admin" else rule.message) in told
+    assert assessment_snapshot(world) == before

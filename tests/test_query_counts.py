@@ -6,7 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from plans.models import EntryStatus
+from plans.models import EntryStatus, MeasureAssessment
 from tests.factories import (
     BasicPolicyFactory,
     IndicatorFactory,
@@ -43,14 +43,18 @@ def plan():
 
 
 def add_items(plan, *, policies, departments):
-    """Policies each with an indicator and a measure of two projects, all with entries."""
+    """Policies each with an indicator and a measure of two projects, all with entries (the
+    measure's assessment too)."""
     first = plan.policies.count() + 1
     for number in range(first, first + policies):
         policy = BasicPolicyFactory(plan=plan, number=number)
         department = departments[number % len(departments)]
         indicator = IndicatorFactory(policy=policy, position=1, department=department)
         IndicatorResultFactory(indicator=indicator, fiscal_year=YEAR, status=EntryStatus.APPROVED)
-        measure = MeasureFactory(policy=policy, number=1)
+        measure = MeasureFactory(policy=policy, number=1, department=department)
+        MeasureAssessment.objects.create(
+            measure=measure, fiscal_year=YEAR, assessment="評価", status=EntryStatus.SUBMITTED
+        )
         for _ in range(2):
             link = MeasureProjectFactory(measure=measure, project__department=department)
             ProjectProgressFactory(
@@ -74,7 +78,8 @@ def test_project_page_reads_the_same_under_one_measure_or_six(plan, personas):
 
 
 def test_progress_pages_read_the_same_for_a_larger_plan(plan, personas):
-    """The work lists, the review of every item, the entry pages and the files to fill in."""
+    """The work lists, the review of every item, the entry pages of every kind, a measure's
+    page and the files to fill in."""
     departments = [personas["department_a"], personas["department_b"]]
     add_items(plan, policies=2, departments=departments)
     policy = plan.policies.get(number=1)
@@ -93,6 +98,8 @@ def test_progress_pages_read_the_same_for_a_larger_plan(plan, personas):
         (admin, reverse("plans:entry", args=[*year, "indicators", indicator.pk])),
         (staff, reverse("plans:entry", args=[*year, "indicators", indicator.pk])),
         (staff, reverse("plans:entry", args=[*year, "projects", project.pk])),
+        (admin, reverse("plans:entry", args=[*year, "measures", policy.measures.get().pk])),
+        (staff, reverse("plans:measure", args=[*year, policy.measures.get().pk])),
         (admin, reverse("plans:results_import", args=year)),
         (admin, reverse("plans:fill_in_file", args=[*year, "indicators", departments[0].pk])),
         (admin, reverse("plans:fill_in_file", args=[*year, "projects", departments[0].pk])),
@@ -100,6 +107,9 @@ def test_progress_pages_read_the_same_for_a_larger_plan(plan, personas):
     ]
     before = [query_count(client, url) for client, url in pages]
     add_items(plan, policies=4, departments=departments)
+    MeasureProjectFactory(
+        measure=policy.measures.get(), project__department=departments[1], position=99
+    )
     for number in (4, 5, 6):
         other = MeasureFactory(policy=plan.policies.get(number=number), number=9)
         MeasureProjectFactory(measure=other, project=project)

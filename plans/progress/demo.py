@@ -8,7 +8,7 @@ from django.db import transaction
 
 from indicators.models import Indicator, IndicatorResult
 from plans.fiscal_years import default_entry_year
-from plans.models import Department, EntryStatus, Plan
+from plans.models import Department, EntryStatus, Measure, MeasureAssessment, Plan
 from plans.publication import plan_published_version_bump
 from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF, role_groups_sync
 from projects.models import Project, ProjectProgress
@@ -102,7 +102,8 @@ def _demo_value(indicator, index, plan, year):
 
 @transaction.atomic
 def demo_results_create(*, approver):
-    """Approved made-up results for the plan years before the one being entered, marked デモ.
+    """Approved made-up results, project progress and measure assessments for the plan years
+    before the one being entered, marked デモ.
 
     Years that already have an entry are left alone. The 2nd indicator skips one year as "not
     measured" (a survey that does not run every year), so that gaps can be seen.
@@ -142,6 +143,18 @@ def demo_results_create(*, approver):
                         "outlook": DEMO_OUTLOOKS[index % len(DEMO_OUTLOOKS)],
                         "budget_amount": budget,
                         "settlement_amount": (budget * Decimal("0.94")).quantize(Decimal(1)),
+                        **approved,
+                    },
+                )
+        for measure in Measure.objects.filter(policy__plan=plan):
+            for year in years:
+                MeasureAssessment.objects.get_or_create(
+                    measure=measure,
+                    fiscal_year=year,
+                    defaults={
+                        "assessment": f"(デモ){year}年度は主な事業をおおむね計画どおり実施し、"
+                        "成果指標も基準値から改善した。",
+                        "direction": "(デモ)若い世代や企業の参加を広げる取組を強める。",
                         **approved,
                     },
                 )

@@ -23,6 +23,7 @@ HIDDEN_FIELDS = {
     # What the entry belongs to does not change; the page already shows it.
     "indicator",
     "project",
+    "measure",
     "plan",
     "fiscal_year",
 }

@@ -1,12 +1,35 @@
-"""The two kinds of yearly entry: an indicator's result and a project's progress.
+"""The kinds of yearly entry: an indicator's result, a project's progress and a measure's
+assessment (施策の評価).
 
-The workflow, the pages and the permission checks are the same for both; what differs (the
-model, the form, what a submission needs) is described here once per kind.
+The workflow, the pages and the permission checks are the same for all; what differs (the
+model, the form, what a submission needs, how the review queue shows it) is described here once
+per kind. A kind's `slug` is its part of the entry pages' addresses; `review_template` shows a
+submitted entry on the review page.
 """
 
 from indicators.models import Indicator, IndicatorResult
 from indicators.plausibility import plausibility_warnings
+from plans.models import Measure, MeasureAssessment
 from projects.models import Project, ProjectProgress
+
+
+class RequiredFieldsKind:
+    """A kind whose submission needs its `REQUIRED` fields (name -> label) filled in, and whose
+    entries carry no plausibility flags."""
+
+    REQUIRED = {}
+
+    def warnings(self, target, fiscal_year, value, earlier=None):
+        return []
+
+    def missing_fields(self, entry):
+        return [label for name, label in self.REQUIRED.items() if not getattr(entry, name).strip()]
+
+    def submission_problems(self, entry):
+        missing = self.missing_fields(entry)
+        if missing:
+            return [f"提出するには{'、'.join(missing)}を入力してください。"]
+        return []
 
 
 class IndicatorKind:
@@ -16,6 +39,7 @@ class IndicatorKind:
     entry_model = IndicatorResult
     target_field = IndicatorResult.target_field
     template_name = "progress/indicator_entry.html"
+    review_template = "progress/review/_indicator.html"
 
     def targets(self, plan):
         return (
@@ -85,13 +109,15 @@ class IndicatorKind:
         return []
 
 
-class ProjectKind:
+class ProjectKind(RequiredFieldsKind):
     slug = "projects"
     label = "事業"
     target_model = Project
     entry_model = ProjectProgress
     target_field = ProjectProgress.target_field
     template_name = "progress/project_entry.html"
+    review_template = "progress/review/_project.html"
+    REQUIRED = {"activities": "実施内容・実績", "grade": "自己評価", "outlook": "今後の方向性"}
 
     def targets(self, plan):
         return (
@@ -112,27 +138,40 @@ class ProjectKind:
 
         return ProjectProgressForm
 
-    def warnings(self, project, fiscal_year, value, earlier=None):
-        return []
 
-    def missing_fields(self, progress):
-        return [
-            label
-            for label, value in [
-                ("実施内容・実績", progress.activities.strip()),
-                ("自己評価", progress.grade),
-                ("今後の方向性", progress.outlook),
-            ]
-            if not value
-        ]
+class MeasureKind(RequiredFieldsKind):
+    """A measure's yearly assessment: written by the department the measure names, or by the
+    plan office when it names none (plans.access.can_enter)."""
 
-    def submission_problems(self, progress):
-        missing = self.missing_fields(progress)
-        if missing:
-            return [f"提出するには{'、'.join(missing)}を入力してください。"]
-        return []
+    slug = "measures"
+    label = "施策の評価"
+    target_model = Measure
+    entry_model = MeasureAssessment
+    target_field = MeasureAssessment.target_field
+    template_name = "progress/measure_entry.html"
+    review_template = "progress/review/_measure.html"
+    REQUIRED = {"assessment": "施策の評価", "direction": "今後の取組方針"}
+
+    def targets(self, plan):
+        return (
+            Measure.objects.filter(policy__plan=plan)
+            .select_related("department")
+            .order_by("policy__number", "number")
+        )
+
+    def plan_of(self, measure):
+        return measure.policy.plan
+
+    def target_of(self, assessment):
+        return assessment.measure
+
+    def form_class(self):
+        from plans.forms import MeasureAssessmentForm
+
+        return MeasureAssessmentForm
 
 
 INDICATORS = IndicatorKind()
 PROJECTS = ProjectKind()
-KINDS = {kind.slug: kind for kind in (INDICATORS, PROJECTS)}
+MEASURES = MeasureKind()
+KINDS = {kind.slug: kind for kind in (INDICATORS, PROJECTS, MEASURES)}

@@ -417,10 +417,13 @@ def entry_return(*, entry, user, version, reason):
 
 
 def _policies_showing(entry):
-    """The policies whose part of the committee pages shows `entry`: its indicator's policy, or
-    every policy with a measure listing its project (one project may be under several)."""
+    """The policies whose part of the committee pages shows `entry`: its indicator's or its
+    measure's policy, or every policy with a measure listing its project (one project may be
+    under several)."""
     if hasattr(entry, "indicator_id"):
         policies = BasicPolicy.objects.filter(indicators__pk=entry.indicator_id)
+    elif hasattr(entry, "measure_id"):
+        policies = BasicPolicy.objects.filter(measures__pk=entry.measure_id)
     else:
         policies = BasicPolicy.objects.filter(measures__project_links__project_id=entry.project_id)
     return list(policies.order_by().values_list("pk", flat=True).distinct())

@@ -196,6 +196,7 @@ def measure_page(request, code, year, pk):
         for record in records.for_targets([link.project for link in links])
     }
     rows = [(link, progress.get(link.project_id)) for link in links]
+    assessment = measure.assessments.approved().for_year(year).first()
     return render(
         request,
         "reports/measure.html",
@@ -203,7 +204,8 @@ def measure_page(request, code, year, pk):
         | {
             "measure": measure,
             "rows": rows,
-            "demo": any(record.is_demo for record in progress.values()),
+            "assessment": assessment,
+            "demo": any(record.is_demo for record in [*progress.values(), assessment] if record),
         },
     )
 

@@ -129,6 +129,31 @@ def with_pk(row_url, pk):
     return row_url.with_pk(pk)
 
 
+class ItemUrls:
+    """A view's URLs of the year's items (entries of every kind), one reverse() per kind."""
+
+    def __init__(self, name, *args):
+        self.name, self.args, self.by_kind = name, args, {}
+
+    def of(self, item):
+        slug = item.kind.slug
+        if slug not in self.by_kind:
+            self.by_kind[slug] = RowUrl(self.name, *self.args, slug)
+        return self.by_kind[slug].with_pk(item.target.pk)
+
+
+@register.simple_tag
+def item_urls(name, *args):
+    """`{% item_urls 'plans:entry' plan.code year as entry_url %}` before a list of the year's
+    items, then `{{ entry_url|for_item:item }}` per item, whatever its kind."""
+    return ItemUrls(name, *args)
+
+
+@register.filter
+def for_item(urls, item):
+    return urls.of(item)
+
+
 @register.simple_tag
 def explain_progress(achievement, indicator):
     return explain(achievement, indicator.decimal_places)

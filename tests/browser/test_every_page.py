@@ -9,7 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from indicators.models import Indicator
-from plans.models import EntryStatus, Measure
+from plans.models import EntryStatus, Measure, MeasureAssessment
 from projects.models import Project
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import VIEWPORTS
@@ -23,7 +23,8 @@ WIDTHS = VIEWPORTS
 
 @pytest.fixture
 def year_in_progress(seed_results, journey_plan, personas):
-    """2025 under way: a submitted indicator, a returned one, a submitted project."""
+    """2025 under way: a submitted indicator, a returned one, a submitted project, a submitted
+    assessment of measure 1-1 (department A's); 2024's assessment of 1-1 approved."""
     indicators = {i.name: i for i in Indicator.objects.filter(policy__plan=journey_plan)}
     IndicatorResultFactory(
         indicator=indicators["地域活動への市民の参加割合"],
@@ -51,7 +52,19 @@ def year_in_progress(seed_results, journey_plan, personas):
         status=EntryStatus.SUBMITTED,
         entered_by=personas["staff_a"],
     )
-    return {"plan": journey_plan, "indicators": indicators, "project": project}
+    measure = Measure.objects.filter(policy__plan=journey_plan).first()
+    measure.department = personas["department_a"]
+    measure.save()
+    for year, status in ((2024, EntryStatus.APPROVED), (2025, EntryStatus.SUBMITTED)):
+        MeasureAssessment.objects.create(
+            measure=measure,
+            fiscal_year=year,
+            assessment=f"{year}年度は講座の参加者が増え、おおむね順調だった。",
+            direction="若い世代の参加を広げる。",
+            status=status,
+            entered_by=personas["staff_a"],
+        )
+    return {"plan": journey_plan, "indicators": indicators, "project": project, "measure": measure}
 
 
 def portal_pages(role, data, personas):
@@ -85,6 +98,9 @@ def portal_pages(role, data, personas):
             args=[code, 2025, "indicators", data["indicators"]["SNSのフォロワー数"].pk],
         ),
         "入力(事業)": reverse("plans:entry", args=[code, 2025, "projects", data["project"].pk]),
+        "入力(施策の評価)": reverse(
+            "plans:entry", args=[code, 2025, "measures", data["measure"].pk]
+        ),
     }
     if role == "anonymous":
         return public | {"ログイン(理由つき)": dashboards["進捗状況"]}

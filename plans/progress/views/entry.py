@@ -157,7 +157,9 @@ def entry_page(request, code, year, kind, pk):
     if kind is INDICATORS:
         context |= _indicator_context(plan, year, target, entry, form)
     else:
-        context["earlier_progress"] = list(target.progress_records.before(year))
+        context["earlier_entries"] = list(
+            kind.entry_model.objects.for_targets([target]).before(year)
+        )
     return render(request, kind.template_name, context)
 
 
