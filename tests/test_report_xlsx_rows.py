@@ -48,7 +48,7 @@ HOSTILE = [
     "<b>太字</b> & 'quote' \"double\"",
     "_x0041_ は Excel の書き方",
     "  前後の空白  ",
-    "改行\r\nと\x0bと\x0cと\x00と\x1f",
+    "改行\r\nと\x0bと\x0cと\x1f",  # NUL: PostgreSQL refuses it, Hypothesis tries it below
     "絵文字🎌" * 3,
 ]
 
@@ -130,7 +130,7 @@ def hostile_evaluation(seed_results):
     plan.save()
     indicators = list(Indicator.objects.filter(policy__plan=plan).order_by("pk"))
     for indicator, text in zip(indicators, HOSTILE, strict=False):
-        indicator.name = text.replace("\x00", "")[:200]
+        indicator.name = text[:200]
         indicator.save()
         IndicatorResult.objects.filter(indicator=indicator, fiscal_year=YEAR).update(analysis=text)
     IndicatorResult.objects.filter(indicator=indicators[0], fiscal_year=YEAR).update(
