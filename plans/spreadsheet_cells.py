@@ -9,7 +9,9 @@ file is imported again. Every writer of .xlsx and CSV goes through this module:
   which is how an exported analysis used to be lost. Text that starts like a formula also
   carries Excel's quote prefix (what typing an apostrophe does), so that editing the cell in
   Excel keeps it text. The large annual report is written with XlsxWriter, faster for thousands
-  of cells, through `xlsx_write_row`: the same rule (write_string, the quote prefix).
+  of cells, through `xlsx_write_row`: the same rule (write_string, the quote prefix); its
+  tables' rows are kept in the cache as finished SpreadsheetML (`xlsx_row_xml`), the very
+  cells XlsxWriter would write, text as inline text cells.
 - CSV: a text that starts with = + - @, a tab or a carriage return gets an apostrophe in front
   (OWASP's advice on CSV injection). A plain number ("-5", "+1.5", "-1,200") is left alone:
   spreadsheets read it as that number, never as a formula, so a negative value in open data
@@ -30,6 +32,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from xlsxwriter.utility import xl_col_to_name
 
 FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
 PLAIN_NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")
@@ -115,6 +118,85 @@ def xlsx_write_row(sheet, row, values, styles):
             sheet.write_blank(row, column, None, style.plain)
         else:
             sheet.write_number(row, column, value, style.plain)
+
+
+# Where a row's number goes in `xlsx_row_xml`: a character no cell text keeps (`xlsx_text`).
+ROW_NUMBER = "\x00"
+SHARED_INDEX = "\x01"  # where the index of a shared string goes
+XLSX_MAX_TEXT = 32767  # UTF-16 code units in a cell, as Excel and XlsxWriter allow
+XLSX_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
+XLSX_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+XML_SPECIAL = re.compile("[&<>]")
+
+
+def _xlsx_escaped_text(text):
+    """Text as XlsxWriter writes it into XML: cut to what a cell holds, a literal
+    `_xHHHH_` escaped, control characters (a carriage return) as Excel's `_xHHHH_`, &<> as
+    XML entities, and whether leading or trailing space must be preserved."""
+    if len(text) > XLSX_MAX_TEXT // 2:
+        length = 0
+        for index, character in enumerate(text):
+            length += 2 if ord(character) > 0xFFFF else 1
+            if length > XLSX_MAX_TEXT:
+                text = text[:index]  # never half a character above U+FFFF
+                break
+    if "_x" in text:
+        text = XLSX_ESCAPED.sub(r"_x005F\1", text)
+    text = XLSX_CONTROL.sub(lambda match: f"_x{ord(match.group(1)):04X}_", text)
+    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    preserve = text[:1].isspace() or text[-1:].isspace()
+    if XML_SPECIAL.search(text):
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text, preserve
+
+
+class XlsxRow(NamedTuple):
+    """A row of `xlsx_row_xml`: its `<row>` element, and the texts its shared-string cells
+    hold, in order (their indices left as SHARED_INDEX, see `xlsx_row_xml`)."""
+
+    xml: str
+    shared: tuple
+
+
+def xlsx_row_xml(values, styles):
+    """`xlsx_write_row` as finished SpreadsheetML: the `<row>` element of `values`, its number
+    left as ROW_NUMBER for whoever places it (`str.replace`). `styles` are TextStyles of cell
+    format indices in the workbook the row goes into. The cells are those XlsxWriter writes:
+    a str is a text cell (never a formula), the quote prefix's style when it starts like
+    one; None an empty cell keeping its style; a number its shortest exact digits.
+
+    Text is written inline, except text holding what looks like Excel's escape `_xHHHH_`
+    (escaped once more, `_x005F_xHHHH_`): openpyxl undoes that only in the shared strings, so
+    such a text is a shared string, as XlsxWriter writes every text; its index is left as
+    SHARED_INDEX for whoever adds it to the workbook's shared strings (`xlsx_shared_text`).
+    """
+    cells = []
+    shared = []
+    for column, (value, style) in enumerate(zip(values, styles, strict=True)):
+        where = f'<c r="{xl_col_to_name(column)}{ROW_NUMBER}"'
+        if isinstance(value, str):
+            text = xlsx_text(value)
+            index = style.quoted if FORMULA_START.match(text) is not None else style.plain
+            if "_x" in text and XLSX_ESCAPED.search(text):
+                shared.append(text)
+                cells.append(f'{where} s="{index}" t="s"><v>{SHARED_INDEX}</v></c>')
+                continue
+            text, preserve = _xlsx_escaped_text(text)
+            space = ' xml:space="preserve"' if preserve else ""
+            cells.append(f'{where} s="{index}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+        elif value is None:
+            cells.append(f'{where} s="{style.plain}"/>')
+        else:
+            cells.append(f'{where} s="{style.plain}"><v>{value:.16G}</v></c>')
+    xml = f'<row r="{ROW_NUMBER}" spans="1:{len(cells)}">{"".join(cells)}</row>'
+    return XlsxRow(xml, tuple(shared))
+
+
+def xlsx_shared_text(text):
+    """A text of `XlsxRow.shared` as the workbook's shared strings hold it: its `<si>`."""
+    text, preserve = _xlsx_escaped_text(text)
+    space = ' xml:space="preserve"' if preserve else ""
+    return f"<si><t{space}>{text}</t></si>"
 
 
 def _display_width(value):

@@ -9,13 +9,25 @@ figures must not change on the way. The CSV is the same data for spreadsheets.
 import csv
 import io
 import json
+import re
+import zipfile
 from typing import NamedTuple
 
 import xlsxwriter
 
 from indicators.achievement import Grade
+from indicators.models import VALUE_DIGITS
 from plans.fiscal_years import format_fiscal_year
-from plans.spreadsheet_cells import csv_cell, xlsx_style, xlsx_write_row
+from plans.spreadsheet_cells import (
+    ROW_NUMBER,
+    SHARED_INDEX,
+    TextStyle,
+    csv_cell,
+    xlsx_row_xml,
+    xlsx_shared_text,
+    xlsx_style,
+    xlsx_write_row,
+)
 
 # Cell formats (XlsxWriter format properties). Thin grey borders on every cell of a table.
 BORDER = {"border": 1, "border_color": "#999999"}
@@ -31,26 +43,54 @@ WRAPPED = BODY | {"text_wrap": True}
 TITLE = {"bold": True, "font_size": 14}
 PLAIN = {}
 PERCENT = "0%"
-AMOUNT = "#,##0"
-
-
-class _Styles:
-    """The workbook's cell formats, each made once (XlsxWriter keeps every format it is given)."""
-
-    def __init__(self, workbook):
-        self._workbook = workbook
-        self._made = {}
-
-    def __call__(self, base, number_format=None):
-        key = (tuple(sorted(base.items())), number_format)
-        if key not in self._made:
-            properties = base | ({"num_format": number_format} if number_format else {})
-            self._made[key] = xlsx_style(self._workbook, **properties)
-        return self._made[key]
 
 
 def _number_format(places):
     return "#,##0" if places == 0 else "#,##0." + "0" * places
+
+
+# Every cell format of the report, in a fixed order: format i is the workbook's cell format
+# 1 + 2i, and 2 + 2i with the quote prefix (0 is the default). The rows kept in the cache
+# (`report_part`) name their formats by these numbers, the same in every workbook written.
+FORMATS = [
+    (TITLE, None),
+    (PLAIN, None),
+    (HEADER, None),
+    (BODY, None),
+    (WRAPPED, None),
+    (BODY, PERCENT),
+    *[(BODY, _number_format(places)) for places in range(VALUE_DIGITS["decimal_places"] + 1)],
+]
+AMOUNT = _number_format(0)  # "#,##0", FORMATS has it already
+
+
+def _format_key(base, number_format):
+    return tuple(sorted(base.items())), number_format
+
+
+FORMAT_INDICES = {
+    _format_key(*format_): TextStyle(1 + 2 * position, 2 + 2 * position)
+    for position, format_ in enumerate(FORMATS)
+}
+
+
+class _Styles:
+    """The workbook's cell formats (TextStyles of XlsxWriter formats), all of FORMATS made at
+    once in their order, so that each has the index the kept rows name it by."""
+
+    def __init__(self, workbook):
+        self._made = {}
+        for base, number_format in FORMATS:
+            properties = base | ({"num_format": number_format} if number_format else {})
+            style = xlsx_style(workbook, **properties)
+            expected = FORMAT_INDICES[_format_key(base, number_format)]
+            # XlsxWriter numbers formats as they are first used: use them in FORMATS' order.
+            if (style.plain._get_xf_index(), style.quoted._get_xf_index()) != expected:
+                raise RuntimeError("XlsxWriter numbered the report's formats otherwise")
+            self._made[_format_key(base, number_format)] = style
+
+    def __call__(self, base, number_format=None):
+        return self._made[_format_key(base, number_format)]
 
 
 def _grade_text(grade):
@@ -65,9 +105,10 @@ def _value(number):
     return int(number) if number == number.to_integral_value() else float(number)
 
 
-def _sheet(workbook, styles, title, plan, fiscal_year, headers, widths):
+def _sheet(workbook, styles, title, plan, fiscal_year, headers, widths, row_count):
     """A sheet with the report's title, its table's header on row 3 and its print setup: A4
-    landscape, one page wide, the header row on every page, the plan in the page header."""
+    landscape, one page wide, the header row on every page, the plan in the page header; the
+    print area covers the `row_count` rows the table will have."""
     sheet = workbook.add_worksheet(title)
     fiscal_year = format_fiscal_year(fiscal_year)
     xlsx_write_row(sheet, 0, [f"{plan.title} {fiscal_year} 進捗状況報告書"], [styles(TITLE)])
@@ -90,15 +131,94 @@ def _sheet(workbook, styles, title, plan, fiscal_year, headers, widths):
         sheet.header = header
     else:
         sheet.set_header(header)
+    sheet.print_area(2, 0, 2 + row_count, len(headers) - 1)
     return sheet
 
 
+HEADER_ROWS = 3  # the title, the note and the table's header; the table's rows follow
+
+
+def _indicator_columns(years):
+    """The sheet 成果指標's headers and column widths."""
+    headers = [
+        "基本方針",
+        "指標名",
+        "単位",
+        "基準値",
+        "基準年度",
+        *[format_fiscal_year(year) for year in years],
+        "目標値",
+        "目標年度",
+        "進捗率",
+        "達成率",
+        "評価",
+        "後退",
+        "要因分析",
+    ]
+    widths = [24, 36, 7, 11, 11, *[11] * len(years), 11, 11, 9, 9, 12, 7, 60]
+    return headers, widths
+
+
+PROJECT_HEADERS = [
+    "基本施策",
+    "事業名",
+    "所管課",
+    "実施内容・実績",
+    "評価",
+    "課題",
+    "今後の方向性",
+    "予算額(千円)",
+    "決算額(千円)",
+]
+PROJECT_WIDTHS = [28, 30, 16, 50, 12, 36, 12, 12, 12]
+PROJECT_FORMATS = [
+    *[(WRAPPED, None)] * 4,
+    (BODY, None),
+    (WRAPPED, None),
+    (BODY, None),
+    *[(BODY, AMOUNT)] * 2,
+]
+
+
+def indicator_formats(places, year_count):
+    """The formats of a row of 成果指標 (FORMATS' entries): the value columns' by `places`."""
+    value = (BODY, _number_format(places))
+    return [
+        (WRAPPED, None),
+        (WRAPPED, None),
+        (BODY, None),
+        value,
+        (BODY, None),
+        *[value] * year_count,
+        value,
+        (BODY, None),
+        (BODY, PERCENT),
+        (BODY, PERCENT),
+        (BODY, None),
+        (BODY, None),
+        (WRAPPED, None),
+    ]
+
+
 class ReportRows(NamedTuple):
-    """One policy's rows of the .xlsx report, as cell values: what the evaluation gives, kept
-    per policy (`parts.policy_parts`) so that a change of one policy evaluates only that one."""
+    """One policy's rows of the .xlsx report, as cell values: what the evaluation gives."""
 
     indicators: list  # (decimal places, the row's values)
     projects: list  # the row's values
+
+
+class ReportPart(NamedTuple):
+    """One policy's rows of the .xlsx report as finished sheet XML (`xlsx_row_xml`), kept per
+    policy (`parts.policy_parts`): a change of one policy evaluates and writes only its rows,
+    and the file is the other policies' rows as kept, spliced into a workbook without rows."""
+
+    indicators: list  # XlsxRows of 成果指標, their numbers left to fill in
+    projects: list  # XlsxRows of 事業
+
+
+# The name of the .xlsx's parts in the cache: changes with what they hold (FORMATS' order, the
+# rows' XML), so that parts kept by older code are not spliced into a newer workbook.
+REPORT_PART_NAME = "xlsx-rows-1"
 
 
 def report_rows(policy, fiscal_year, years):
@@ -153,81 +273,49 @@ def report_rows(policy, fiscal_year, years):
     return ReportRows(indicator_rows, project_rows)
 
 
+def _format_indices(formats):
+    return [FORMAT_INDICES[_format_key(*format_)] for format_ in formats]
+
+
+def report_part(policy, fiscal_year, years):
+    """The rows of `policy` (a PolicyEvaluation) as the sheets' XML."""
+    return report_part_of_rows(report_rows(policy, fiscal_year, years), len(years))
+
+
+def report_part_of_rows(rows, year_count):
+    """`ReportRows` as the sheets' XML, each cell in its format (FORMAT_INDICES)."""
+    indicator_styles = {}  # by decimal places
+    indicators = []
+    for places, values in rows.indicators:
+        if places not in indicator_styles:
+            indicator_styles[places] = _format_indices(indicator_formats(places, year_count))
+        indicators.append(xlsx_row_xml(values, indicator_styles[places]))
+    project_styles = _format_indices(PROJECT_FORMATS)
+    return ReportPart(
+        indicators, [xlsx_row_xml(values, project_styles) for values in rows.projects]
+    )
+
+
 def report_years(plan, fiscal_year):
     return range(plan.first_fiscal_year, fiscal_year + 1)
 
 
-def _indicator_sheet(workbook, styles, plan, fiscal_year, parts):
-    years = report_years(plan, fiscal_year)
-    headers = [
-        "基本方針",
-        "指標名",
-        "単位",
-        "基準値",
-        "基準年度",
-        *[format_fiscal_year(year) for year in years],
-        "目標値",
-        "目標年度",
-        "進捗率",
-        "達成率",
-        "評価",
-        "後退",
-        "要因分析",
-    ]
-    widths = [24, 36, 7, 11, 11, *[11] * len(years), 11, 11, 9, 9, 12, 7, 60]
-    sheet = _sheet(workbook, styles, "成果指標", plan, fiscal_year, headers, widths)
-    row_styles = {}  # by decimal places: the value columns' format differs
-
-    def styles_for(places):
-        if places not in row_styles:
-            value = styles(BODY, _number_format(places))
-            row_styles[places] = [
-                styles(WRAPPED),
-                styles(WRAPPED),
-                styles(BODY),
-                value,
-                styles(BODY),
-                *[value] * len(years),
-                value,
-                styles(BODY),
-                styles(BODY, PERCENT),
-                styles(BODY, PERCENT),
-                styles(BODY),
-                styles(BODY),
-                styles(WRAPPED),
-            ]
-        return row_styles[places]
-
-    row = 3
-    for part in parts:
-        for places, values in part.indicators:
-            xlsx_write_row(sheet, row, values, styles_for(places))
-            row += 1
-    sheet.print_area(2, 0, max(row - 1, 2), len(headers) - 1)
-
-
-def _project_sheet(workbook, styles, plan, fiscal_year, parts):
-    headers = [
-        "基本施策",
-        "事業名",
-        "所管課",
-        "実施内容・実績",
-        "評価",
-        "課題",
-        "今後の方向性",
-        "予算額(千円)",
-        "決算額(千円)",
-    ]
-    widths = [28, 30, 16, 50, 12, 36, 12, 12, 12]
-    sheet = _sheet(workbook, styles, "事業", plan, fiscal_year, headers, widths)
-    wrapped, body, amount = styles(WRAPPED), styles(BODY), styles(BODY, AMOUNT)
-    row_styles = [wrapped, wrapped, wrapped, wrapped, body, wrapped, body, amount, amount]
-    row = 3
-    for part in parts:
-        for values in part.projects:
-            xlsx_write_row(sheet, row, values, row_styles)
-            row += 1
-    sheet.print_area(2, 0, max(row - 1, 2), len(headers) - 1)
+def report_skeleton(output, plan, fiscal_year, indicator_count, project_count):
+    """The report's XlsxWriter workbook writing to `output`, everything in place but the
+    tables' rows (`indicator_count` and `project_count` of them, for the print areas): the
+    formats, the sheets 成果指標 and 事業 with their titles, headers, widths and print setup.
+    Returns the workbook, its `_Styles` and the two sheets."""
+    workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+    styles = _Styles(workbook)
+    headers, widths = _indicator_columns(report_years(plan, fiscal_year))
+    sheets = [
+        _sheet(workbook, styles, "成果指標", plan, fiscal_year, headers, widths, indicator_count),
+        _sheet(
+            workbook, styles, "事業", plan, fiscal_year, PROJECT_HEADERS, PROJECT_WIDTHS,
+            project_count,
+        ),
+    ]  # fmt: skip
+    return workbook, styles, sheets
 
 
 def report_workbook(evaluation):
@@ -236,24 +324,97 @@ def report_workbook(evaluation):
     A project listed under two measures appears under each, as in the plan.
     """
     years = report_years(evaluation.plan, evaluation.fiscal_year)
-    return report_workbook_of_rows(
+    return report_workbook_of_parts(
         evaluation.plan,
         evaluation.fiscal_year,
-        [report_rows(policy, evaluation.fiscal_year, years) for policy in evaluation.policies],
+        [report_part(policy, evaluation.fiscal_year, years) for policy in evaluation.policies],
     )
 
 
-def report_workbook_of_rows(plan, fiscal_year, parts):
-    """The annual report from each policy's `ReportRows`, in the plan's order. Written with
-    XlsxWriter, several times faster than openpyxl for the thousands of cells of a large plan.
+def report_workbook_of_parts(plan, fiscal_year, parts):
+    """The annual report from each policy's `ReportPart`, in the plan's order.
+
+    XlsxWriter writes the workbook without the tables' rows (a few milliseconds), and the
+    policies' rows, finished XML, go into each sheet's <sheetData> after its header rows,
+    numbered in order: writing the ~24,000 cells of a large plan cell by cell took XlsxWriter
+    about 200 ms, however few of them had changed.
     """
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    styles = _Styles(workbook)
-    _indicator_sheet(workbook, styles, plan, fiscal_year, parts)
-    _project_sheet(workbook, styles, plan, fiscal_year, parts)
+    tables = [
+        [row for part in parts for row in part.indicators],
+        [row for part in parts for row in part.projects],
+    ]
+    skeleton = io.BytesIO()
+    workbook, _, _ = report_skeleton(skeleton, plan, fiscal_year, *map(len, tables))
     workbook.close()
-    return buffer.getvalue()
+    # XlsxWriter names the sheets' files in their order.
+    names = {f"xl/worksheets/sheet{number}.xml": rows for number, rows in enumerate(tables, 1)}
+    with zipfile.ZipFile(skeleton) as source:
+        files = [(info, source.read(info)) for info in source.infolist()]
+    shared = _SharedStrings(next(data for info, data in files if info.filename == SHARED_STRINGS))
+    files = [
+        (info, _with_rows(data, names.pop(info.filename), shared))
+        if info.filename in names
+        else (info, data)
+        for info, data in files
+    ]
+    if names:
+        raise RuntimeError(f"XlsxWriter wrote no {', '.join(names)}")
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in files:
+            if info.filename == SHARED_STRINGS:
+                data = shared.xml()
+            # Level 1: the sheets' XML deflates a third larger than at 6, several times faster.
+            target.writestr(info, data, compresslevel=1)
+    return output.getvalue()
+
+
+SHARED_STRINGS = "xl/sharedStrings.xml"
+
+
+class _SharedStrings:
+    """The workbook's shared strings as XlsxWriter wrote them (the header rows' texts), and
+    those of the kept rows' shared-string cells (`xlsx_row_xml`), added at the end."""
+
+    def __init__(self, xml):
+        self._head, end, self._tail = xml.decode("utf-8").partition("</sst>")
+        counts = re.search(r' count="(\d+)" uniqueCount="(\d+)"', self._head)
+        if not end or not counts:
+            raise RuntimeError("XlsxWriter wrote the shared strings otherwise than expected")
+        self._count, self._unique = int(counts[1]), int(counts[2])
+        self._added = []
+
+    def index(self, text):
+        """The index of a new shared string holding `text`."""
+        self._added.append(xlsx_shared_text(text))
+        return self._unique + len(self._added) - 1
+
+    def xml(self):
+        head = self._head.replace(
+            f' count="{self._count}" uniqueCount="{self._unique}"',
+            f' count="{self._count + len(self._added)}"'
+            f' uniqueCount="{self._unique + len(self._added)}"',
+            1,
+        )
+        return "".join([head, *self._added, "</sst>", self._tail]).encode("utf-8")
+
+
+def _with_rows(sheet_xml, rows, shared):
+    """A sheet's XML as XlsxWriter wrote it with the header rows only, with `rows` (XlsxRows)
+    after them and its dimension (the used range) made to cover them."""
+    head, sheet_data_end, tail = sheet_xml.decode("utf-8").partition("</sheetData>")
+    last_row = HEADER_ROWS + len(rows)
+    dimension = re.compile(rf'<dimension ref="A1:([A-Z]+){HEADER_ROWS}"/>')
+    head, replaced = dimension.subn(rf'<dimension ref="A1:\g<1>{last_row}"/>', head, count=1)
+    if not sheet_data_end or replaced != 1:
+        raise RuntimeError("XlsxWriter wrote the sheet otherwise than expected")
+    numbered = []
+    for number, (xml, texts) in enumerate(rows, start=HEADER_ROWS + 1):
+        xml = xml.replace(ROW_NUMBER, str(number))
+        for text in texts:
+            xml = xml.replace(SHARED_INDEX, str(shared.index(text)), 1)
+        numbered.append(xml)
+    return "".join([head, *numbered, sheet_data_end, tail]).encode("utf-8")
 
 
 def _plain(number):

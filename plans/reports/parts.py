@@ -34,7 +34,7 @@ PARTS_FORMAT = 1
 @dataclass(frozen=True)
 class PolicyPart:
     key: str  # the policy's published version it was built from (PolicyVersion.key)
-    content: Any  # what the page shows of the policy: HTML, or the .xlsx's rows
+    content: Any  # what the page shows of the policy: HTML, or the .xlsx's rows as sheet XML
     achievements: tuple  # of its indicators, for the plan's totals
     project_grades: dict  # project pk -> Grade: a project under two policies counts once
     demo: bool  # shows a value made up by the demo command

@@ -20,10 +20,11 @@ from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
 from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
 from plans.reports.exports import (
+    REPORT_PART_NAME,
     open_data_csv,
     open_data_json,
-    report_rows,
-    report_workbook_of_rows,
+    report_part,
+    report_workbook_of_parts,
     report_years,
 )
 from plans.reports.jinja import render_tables, templates_version
@@ -242,11 +243,14 @@ def report_xlsx(request, code, year):
 
 
 def _report_workbook(plan, year):
-    """The .xlsx from each policy's rows, kept per policy: after a change of one policy only
-    that one is evaluated (the workbook itself is written anew, kept per plan version)."""
+    """The .xlsx from each policy's rows, kept per policy as sheet XML: after a change of one
+    policy only that one is evaluated and written (the file is assembled anew, kept per plan
+    version)."""
     years = report_years(plan, year)
-    parts = policy_parts(plan, year, "xlsx", lambda policy: report_rows(policy, year, years))
-    return report_workbook_of_rows(plan, year, [part.content for part in parts])
+    parts = policy_parts(
+        plan, year, REPORT_PART_NAME, lambda policy: report_part(policy, year, years)
+    )
+    return report_workbook_of_parts(plan, year, [part.content for part in parts])
 
 
 OPEN_DATA_WRITERS = {"csv": open_data_csv, "json": open_data_json}
