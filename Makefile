@@ -17,6 +17,9 @@ test: install
 	@test -x "$${CHROMIUM_PATH:-$$(command -v chromium || echo /usr/bin/chromium)}" || \
 	  echo "注意: Chromium がないため、ブラウザのテスト (tests/browser) を飛ばします。" \
 	       "実行するには: apt-get install chromium fonts-noto-cjk"
+	@command -v soffice >/dev/null || \
+	  echo "注意: LibreOffice がないため、.xlsx を LibreOffice で開くテストを飛ばします。" \
+	       "実行するには: apt-get install libreoffice-calc-nogui"
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 test-fast: install

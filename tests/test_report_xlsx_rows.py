@@ -10,6 +10,7 @@ the real plan with hostile text, and on made-up rows with any text Hypothesis ca
 """
 
 import io
+import os
 import shutil
 import subprocess
 from decimal import Decimal
@@ -209,7 +210,12 @@ def test_a_text_longer_than_a_cell_holds_is_cut_as_xlsxwriter_cuts_it():
 def test_libreoffice_opens_the_report(hostile_evaluation, tmp_path):
     """LibreOffice reads the spliced file: its CSV of the first sheet has the rows' text."""
     soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice (soffice) is needed for this test"
+    if not soffice:
+        # As the browser tests: `make test` on a fresh machine says what it left out; CI
+        # (.ci/run) installs LibreOffice and sets REQUIRE_LIBREOFFICE=1, where a skip would fail.
+        if os.environ.get("REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail("REQUIRE_LIBREOFFICE=1 but LibreOffice (soffice) is missing")
+        pytest.skip("LibreOffice がないため飛ばします: apt-get install libreoffice-calc-nogui")
     path = tmp_path / "report.xlsx"
     path.write_bytes(report_workbook(hostile_evaluation))
     subprocess.run(
