@@ -11,6 +11,7 @@ the real plan with hostile text, and on made-up rows with any text Hypothesis ca
 
 import io
 import os
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -166,7 +167,15 @@ class MadeUpPlan:
     first_fiscal_year = 2021
 
 
-texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
+# openpyxl (the reader of this comparison) reads a shared string "x005F_" as "" although no
+# escape starts it (no "_" in front); Excel and our own reader show the text. The reference
+# writer puts every text in the shared strings, the new one writes it inline and is read back
+# right, so such texts cannot be compared through openpyxl; "_x0041_"-style escapes are still
+# covered by the hostile fixture above.
+OPENPYXL_MISREAD = re.compile(r"(?<!_)x[0-9A-Fa-f]{4}_")
+texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40).filter(
+    lambda text: not OPENPYXL_MISREAD.search(text)
+)
 values = st.one_of(
     st.none(),
     texts,
