@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 
 from indicators.achievement import expected_value, format_number
 from indicators.models import Indicator
+from plans.dates import format_date
 from plans.downloads import PUBLIC, download_response
 from plans.fiscal_years import format_fiscal_year
 from plans.models import Measure, Plan
@@ -68,6 +69,9 @@ def _cached_compressed(published, name, year, build):
 OVERVIEW_TABLES = ("reports/overview_summary.html", "reports/overview_policy.html")
 REPORT_BODY = ("reports/report_cover.html", "reports/report_policy.html")
 
+# The kind of report on the cover; the mid-term evaluation and the final summary are to come.
+REPORT_KIND = "年次報告"
+
 PLAN_CODE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
@@ -91,7 +95,12 @@ def _evaluation_page(request, code, year, template_name, tables_templates):
     the changed policies' parts are built anew (`_tables`)."""
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)  # read before the policies' versions
-    context = _page_context(plan, year) | {"years": range(plan.first_fiscal_year, year + 1)}
+    context = _page_context(plan, year) | {
+        "years": range(plan.first_fiscal_year, year + 1),
+        # The report's date of issue is its data's: the same data always prints the same date.
+        "issued_on": format_date(published.changed_at),
+        "report_kind": REPORT_KIND,
+    }
     name = f"{tables_templates[1]}.{templates_version()}"
     tables, demo = _cached_compressed(
         published, name, year, lambda: _tables(plan, year, name, tables_templates, context)
