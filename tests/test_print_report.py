@@ -16,6 +16,7 @@ from plans.models import EntryStatus, Measure, MeasureAssessment
 from plans.progress.workflow import entry_approve
 from plans.publication import plan_published_version
 from plans.reports.charts import grade_bars
+from plans.reports.views import css_string
 
 YEAR = 2024
 
@@ -144,3 +145,28 @@ def test_the_summary_chart_draws_each_count_as_a_share_of_the_longest_bar(rows, 
         ends = [segment.x + segment.width for segment in bar.segments]
         assert all(end <= bars.width for end in ends)
         assert all(segment.count for segment in bar.segments)  # no empty segment drawn
+
+
+def test_the_running_head_stylesheet_names_the_plan_and_year(committee, seed_results):
+    plan = seed_results
+    url = reverse("plans:report_css", args=[plan.code, YEAR])
+
+    assert Client().get(url).status_code == 302  # to the login page
+    response = committee.get(url)
+
+    assert response["Content-Type"].startswith("text/css")
+    expected = f'--report-running-head: "{plan.title} 2024年度 進捗状況報告書";'
+    assert expected in response.content.decode()
+    assert f'href="{url}"' in report_html(committee, plan)
+
+
+@pytest.mark.parametrize(
+    ("title", "css"),
+    [
+        ("協働推進計画", '"協働推進計画"'),
+        ('" } body', '"\\000022  } body"'),
+        ("a\\b\n</style>", '"a\\00005c b\\00000a \\00003c /style\\00003e "'),
+    ],
+)
+def test_a_title_cannot_end_the_running_heads_string(title, css):
+    assert css_string(title) == css
