@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from indicators.achievement import Grade
 from plans.dates import format_date
@@ -170,3 +171,16 @@ def test_the_running_head_stylesheet_names_the_plan_and_year(committee, seed_res
 )
 def test_a_title_cannot_end_the_running_heads_string(title, css):
     assert css_string(title) == css
+
+
+def test_each_policy_draws_a_chart_per_indicator(committee, seed_results):
+    html = report_html(committee, seed_results)
+
+    for policy in seed_results.policies.all():
+        start = html.index(f'id="report-policy-{policy.number}"')
+        end = html.find('class="report-policy"', start)
+        part = html[start : end if end > 0 else None]
+        names = list(policy.indicators.values_list("name", flat=True))
+        assert part.count('class="report-indicator-chart"') == len(names)
+        for name in names:
+            assert f"{escape(name)}の推移(表と同じ値)</title>" in part

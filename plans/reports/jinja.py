@@ -17,7 +17,8 @@ from jinja2 import Environment, Undefined
 from markupsafe import Markup, escape
 
 from indicators.achievement import Grade
-from plans.reports.charts import grade_bars
+from plans.reports.charts import grade_bars, progress_chart
+from plans.reports.evaluation import result_values
 from plans.templatetags.plan_tags import (
     GRADE_BADGES,
     RowUrl,
@@ -79,6 +80,16 @@ def policy_grade_bars(policies):
     return grade_bars([(f"基本方針{policy.number}", policy.rollup.counts) for policy in policies])
 
 
+def indicator_chart(item, plan):
+    """The progress chart of an indicator evaluation (`evaluation.IndicatorEvaluation`)."""
+    return progress_chart(
+        indicator=item.indicator,
+        first_year=plan.first_fiscal_year,
+        last_year=plan.last_fiscal_year,
+        values=result_values(item.results),
+    )
+
+
 def environment(**options):
     # A missing attribute (a project without a record) renders empty even with DEBUG on, as in
     # Django's templates, rather than as Jinja2's debugging placeholder.
@@ -102,6 +113,7 @@ def environment(**options):
             "grade_fills": GRADE_FILLS,
             "grade_inks": GRADE_INKS,
             "policy_grade_bars": policy_grade_bars,
+            "indicator_chart": indicator_chart,
         }
     )
     return env
