@@ -23,6 +23,7 @@ urlpatterns = [
     path(f"dashboard/{year}/measures/<int:pk>/", reports.measure_page, name="measure"),
     path(f"dashboard/{year}/projects/<int:pk>/", reports.project_page, name="project"),
     path(f"dashboard/{year}/report/", reports.report_page, name="report"),
+    path(f"dashboard/{year}/report.css", reports.report_css, name="report_css"),
     path(f"dashboard/{year}/report.xlsx", reports.report_xlsx, name="report_xlsx"),
     path("open-data/<slug:code>.csv", reports.open_data, {"extension": "csv"}, name="open_csv"),
     path("open-data/<slug:code>.json", reports.open_data, {"extension": "json"}, name="open_json"),

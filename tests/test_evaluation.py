@@ -178,7 +178,8 @@ def test_query_count_does_not_grow_with_the_plan():
     assert large_evaluation.rollup.total == 300
     assert sum(large_evaluation.project_grades.values()) == 40
     assert small_evaluation.rollup.total == 1
-    assert large == small == 6  # policies, indicators, results, measures, rows, progress
+    # policies, indicators, results, measures, rows, progress, assessments
+    assert large == small == 7
 
 
 def test_model_choices_and_the_pure_module_use_the_same_strings():

@@ -60,8 +60,9 @@ def test_the_report_shows_line_breaks_and_dashes_for_what_is_missing(seed_result
     html = pages(plan, personas["committee"])
     report, overview = html["report"], html["overview"]
     assert "<td>講座を開催した<br>&lt;b&gt;参加者&lt;/b&gt; 40人</td>" in report
-    assert '<td class="text-end">1,234,567 / −</td>' in report  # never "None"
+    amounts = '<span class="figure">1,234,567</span> / <span class="figure">−</span>'
+    assert amounts in report  # never "None"
     assert "None" not in report and "None" not in overview
     assert "(要因分析):</strong> 地域行事が &amp; 再開</p>" in report
-    assert "<td>拡充</td>" in report and "<td>拡充</td>" in overview
+    assert '<td><span class="term">拡充</span></td>' in report and "<td>拡充</td>" in overview
     assert "<td>未設定</td>" in overview  # a project without a department

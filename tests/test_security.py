@@ -264,6 +264,7 @@ MATRIX = {
     "plans:measure": ("get", (200, 200, 200, LOGIN)),
     "plans:project": ("get", (200, 200, 200, LOGIN)),
     "plans:report": ("get", (200, 200, 200, LOGIN)),
+    "plans:report_css": ("get", (200, 200, 200, LOGIN)),
     "plans:report_xlsx": ("get", (200, 200, 200, LOGIN)),
     "plans:open_csv": ("get", (200, 200, 200, 200)),
     "plans:open_json": ("get", (200, 200, 200, 200)),

@@ -125,3 +125,55 @@ def progress_chart(*, indicator, first_year, last_year, values):
         plot=(plot_left, plot_top, plot_right, plot_bottom),
         series_label="累計" if cumulative else "実績",
     )
+
+
+# The report's summary chart: a stacked bar of grade counts per policy.
+BAR_WIDTH, BAR_HEIGHT, BAR_GAP, BAR_LABEL = 640, 22, 10, 96
+
+
+@dataclass(frozen=True)
+class BarSegment:
+    x: float
+    width: float
+    grade: object  # indicators.achievement.Grade
+    count: int
+
+
+@dataclass(frozen=True)
+class GradeBar:
+    label: str
+    y: float
+    segments: list  # BarSegment, A to 評価不能, only the grades with a count
+
+
+@dataclass(frozen=True)
+class GradeBars:
+    width: int
+    height: int
+    label_width: int
+    bar_height: int
+    bars: list  # GradeBar
+
+
+def grade_bars(rows):
+    """Bars of `rows` ((label, {Grade: count}), ...), each count as a share of the largest
+    total, so that the policies' bars compare by length."""
+    largest = max((sum(counts.values()) for _, counts in rows), default=0) or 1
+    span = BAR_WIDTH - BAR_LABEL - 8
+    bars = []
+    for index, (label, counts) in enumerate(rows):
+        x = float(BAR_LABEL)
+        segments = []
+        for grade, count in counts.items():
+            if count:
+                width = round(span * count / largest, 1)
+                segments.append(BarSegment(round(x, 1), width, grade, count))
+                x += width
+        bars.append(GradeBar(label, index * (BAR_HEIGHT + BAR_GAP), segments))
+    return GradeBars(
+        width=BAR_WIDTH,
+        height=max(len(rows) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP, 1),
+        label_width=BAR_LABEL,
+        bar_height=BAR_HEIGHT,
+        bars=bars,
+    )

@@ -1,10 +1,11 @@
 """The achievement arithmetic fed from the database, a whole plan at a time.
 
-`plan_evaluation()` reads a plan's indicators, results, measures, projects and progress records
-in a fixed number of queries, whatever the size of the plan, and hands plain values to
-`indicators.achievement`, which alone does the arithmetic. Indicators, results, projects and
-progress records come as named tuples of the fields shown (`IndicatorRow`, ...), not model
-instances: a large plan has about 9,000 of them, the first view after a change builds them all.
+`plan_evaluation()` reads a plan's indicators, results, measures (with their assessments),
+projects and progress records in a fixed number of queries, whatever the size of the plan, and
+hands plain values to `indicators.achievement`, which alone does the arithmetic. Indicators,
+results, projects, progress records and assessments come as named tuples of the fields shown
+(`IndicatorRow`, ...), not model instances: a large plan has about 9,000 of them, the first
+view after a change builds them all.
 """
 
 from collections import defaultdict
@@ -14,7 +15,7 @@ from typing import NamedTuple
 
 from indicators.achievement import Achievement, Grade, Rollup, count_grades, evaluate, rollup
 from indicators.models import Aggregation, Indicator, IndicatorResult
-from plans.models import BasicPolicy, Measure, Plan
+from plans.models import BasicPolicy, Measure, MeasureAssessment, Plan
 from projects.models import MeasureProject, Outlook, ProjectProgress
 
 
@@ -98,6 +99,15 @@ class ProgressRow(NamedTuple):
     is_demo: bool
 
 
+class AssessmentRow(NamedTuple):
+    """A measure's assessment for the fiscal year, if it counts."""
+
+    measure_id: int
+    assessment: str
+    direction: str
+    is_demo: bool
+
+
 @dataclass(frozen=True)
 class IndicatorEvaluation:
     indicator: IndicatorRow
@@ -117,6 +127,7 @@ class MeasureEvaluation:
     measure: Measure
     projects: tuple  # ProjectEvaluation, in the order the plan lists them
     project_grades: dict
+    assessment: AssessmentRow | None = None  # the year's 施策の評価, if it counts
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,7 @@ class PlanEvaluation:
 INDICATOR_FIELDS = IndicatorRow._fields
 RESULT_FIELDS = ResultRow._fields
 PROGRESS_FIELDS = ProgressRow._fields
+ASSESSMENT_FIELDS = AssessmentRow._fields
 LINK_FIELDS = ("measure_id", "project_id", "project__name", "project__department__name")
 
 
@@ -158,8 +170,10 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     # the plan's code and the projects' names, text that PostgreSQL collates slowly.
     counted_results = IndicatorResult.objects.in_plan(plan).up_to(fiscal_year)
     counted_progress = ProjectProgress.objects.in_plan(plan).for_year(fiscal_year).order_by()
+    assessments = MeasureAssessment.objects.in_plan(plan).for_year(fiscal_year).order_by()
     if approved_only:
         counted_results, counted_progress = counted_results.approved(), counted_progress.approved()
+        assessments = assessments.approved()
     indicators = Indicator.objects.filter(policy__plan=plan)
     measures = Measure.objects.filter(policy__plan=plan)
     links = MeasureProject.objects.filter(measure__policy__plan=plan)
@@ -172,6 +186,7 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
         indicators = indicators.filter(policy__in=policies)
         measures = measures.filter(policy__in=policies)
         links = links.filter(measure__policy__in=policies)
+        assessments = assessments.filter(measure__policy__in=policies)
     indicators = indicators.order_by("position", "pk").values_list(*INDICATOR_FIELDS)
     results = defaultdict(list)
     for result in map(ResultRow._make, counted_results.values_list(*RESULT_FIELDS)):
@@ -181,6 +196,11 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     progress = {
         record.project_id: record
         for record in map(ProgressRow._make, counted_progress.values_list(*PROGRESS_FIELDS))
+    }
+
+    assessments = {
+        row.measure_id: row
+        for row in map(AssessmentRow._make, assessments.values_list(*ASSESSMENT_FIELDS))
     }
 
     indicators_by_policy = defaultdict(list)
@@ -201,7 +221,12 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     for measure in measures:
         measure_projects = tuple(links_by_measure[measure.pk])
         measures_by_policy[measure.policy_id].append(
-            MeasureEvaluation(measure, measure_projects, _project_grades(measure_projects))
+            MeasureEvaluation(
+                measure,
+                measure_projects,
+                _project_grades(measure_projects),
+                assessments.get(measure.pk),
+            )
         )
 
     policy_evaluations = []

@@ -16,6 +16,9 @@ from django.template.loader import render_to_string
 from jinja2 import Environment, Undefined
 from markupsafe import Markup, escape
 
+from indicators.achievement import Grade
+from plans.reports.charts import grade_bars, progress_chart
+from plans.reports.evaluation import result_values
 from plans.templatetags.plan_tags import (
     GRADE_BADGES,
     RowUrl,
@@ -65,6 +68,28 @@ def join(values, separator):
     return Markup(escape(separator).join(escape(value) for value in values))
 
 
+# The summary chart's colours, Bootstrap's as the badges have them; the letter is always written.
+GRADE_FILLS = {Grade.A: "#198754", Grade.B: "#0b5ed7", Grade.C: "#ffc107", Grade.D: "#dc3545",
+               Grade.NONE: "#e9ecef"}  # fmt: skip
+GRADE_INKS = {Grade.A: "#fff", Grade.B: "#fff", Grade.C: "#000", Grade.D: "#fff",
+              Grade.NONE: "#000"}  # fmt: skip
+
+
+def policy_grade_bars(policies):
+    """The summary chart of the report: each policy's indicators by grade."""
+    return grade_bars([(f"基本方針{policy.number}", policy.rollup.counts) for policy in policies])
+
+
+def indicator_chart(item, plan):
+    """The progress chart of an indicator evaluation (`evaluation.IndicatorEvaluation`)."""
+    return progress_chart(
+        indicator=item.indicator,
+        first_year=plan.first_fiscal_year,
+        last_year=plan.last_fiscal_year,
+        values=result_values(item.results),
+    )
+
+
 def environment(**options):
     # A missing attribute (a project without a record) renders empty even with DEBUG on, as in
     # Django's templates, rather than as Jinja2's debugging placeholder.
@@ -85,6 +110,10 @@ def environment(**options):
             "grade_badges": GRADE_BADGES,
             "row_url": RowUrl,
             "amount": amount,
+            "grade_fills": GRADE_FILLS,
+            "grade_inks": GRADE_INKS,
+            "policy_grade_bars": policy_grade_bars,
+            "indicator_chart": indicator_chart,
         }
     )
     return env

@@ -28,12 +28,14 @@ from plans.publication import policy_published_versions
 from plans.reports.evaluation import plan_evaluation
 
 # Raised when what a part holds changes shape, so that parts kept by older code are not read.
-PARTS_FORMAT = 1
+PARTS_FORMAT = 2
 
 
 @dataclass(frozen=True)
 class PolicyPart:
     key: str  # the policy's published version it was built from (PolicyVersion.key)
+    number: int  # the policy's, for the report's contents and summary
+    title: str
     content: Any  # what the page shows of the policy: HTML, or the .xlsx's rows as sheet XML
     achievements: tuple  # of its indicators, for the plan's totals
     project_grades: dict  # project pk -> Grade: a project under two policies counts once
@@ -47,6 +49,17 @@ class PartsSummary:
     rollup: Rollup
     project_grades: dict  # Grade -> count
     demo: bool
+    policies: tuple  # PolicySummary, in the plan's order
+
+
+@dataclass(frozen=True)
+class PolicySummary:
+    """A policy's line in the report's summary."""
+
+    number: int
+    title: str
+    rollup: Rollup  # of its indicators
+    project_grades: dict  # Grade -> count
 
 
 def policy_parts(plan, year, name, build):
@@ -93,6 +106,15 @@ def parts_summary(parts):
         rollup=rollup(achievement for part in parts for achievement in part.achievements),
         project_grades=count_grades(grades.values()),
         demo=any(part.demo for part in parts),
+        policies=tuple(
+            PolicySummary(
+                number=part.number,
+                title=part.title,
+                rollup=rollup(part.achievements),
+                project_grades=count_grades(part.project_grades.values()),
+            )
+            for part in parts
+        ),
     )
 
 
@@ -100,9 +122,12 @@ def _part(key, policy, content):
     projects = [project for measure in policy.measures for project in measure.projects]
     return PolicyPart(
         key=key,
+        number=policy.policy.number,
+        title=policy.policy.title,
         content=content,
         achievements=tuple(item.achievement for item in policy.indicators),
         project_grades={project.project.pk: project.grade for project in projects},
         demo=any(result.is_demo for item in policy.indicators for result in item.results)
-        or any(project.progress.is_demo for project in projects if project.progress),
+        or any(project.progress.is_demo for project in projects if project.progress)
+        or any(measure.assessment.is_demo for measure in policy.measures if measure.assessment),
     )

@@ -5,7 +5,7 @@ import re
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 
 from indicators.achievement import expected_value, format_number
 from indicators.models import Indicator
+from plans.dates import format_date
 from plans.downloads import PUBLIC, download_response
 from plans.fiscal_years import format_fiscal_year
 from plans.models import Measure, Plan
@@ -69,6 +70,9 @@ def _cached_compressed(published, name, year, build):
 OVERVIEW_TABLES = ("reports/overview_summary.html", "reports/overview_policy.html")
 REPORT_BODY = ("reports/report_cover.html", "reports/report_policy.html")
 
+# The kind of report on the cover; the mid-term evaluation and the final summary are to come.
+REPORT_KIND = "年次報告"
+
 PLAN_CODE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
@@ -92,7 +96,12 @@ def _evaluation_page(request, code, year, template_name, tables_templates):
     the changed policies' parts are built anew (`_tables`)."""
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)  # read before the policies' versions
-    context = _page_context(plan, year) | {"years": range(plan.first_fiscal_year, year + 1)}
+    context = _page_context(plan, year) | {
+        "years": range(plan.first_fiscal_year, year + 1),
+        # The report's date of issue is its data's: the same data always prints the same date.
+        "issued_on": format_date(published.changed_at),
+        "report_kind": REPORT_KIND,
+    }
     name = f"{tables_templates[1]}.{templates_version()}"
     tables, demo = _cached_compressed(
         published, name, year, lambda: _tables(plan, year, name, tables_templates, context)
@@ -232,6 +241,29 @@ def project_page(request, code, year, pk):
 @login_required
 def report_page(request, code, year):
     return _evaluation_page(request, code, year, "reports/report.html", REPORT_BODY)
+
+
+@login_required
+def report_css(request, code, year):
+    """The printed report's running head: a stylesheet giving the plan and year to the page
+    margin's `content: var(--report-running-head)` (static/css/portal.css). Paged media has no
+    way to take text from the page in Chromium (no string-set), and the Content-Security-Policy
+    allows no inline style."""
+    plan = get_plan_for_year(code, year)
+    running_head = f"{plan.title} {format_fiscal_year(year)} 進捗状況報告書"
+    css = f":root {{ --report-running-head: {css_string(running_head)}; }}\n"
+    return HttpResponse(css, content_type="text/css; charset=utf-8")
+
+
+def css_string(text):
+    """`text` as a CSS string: quotes, backslashes, angle brackets and control characters
+    written as escapes, so that a plan's title cannot end the string or the rule. The space
+    after each escape ends it (and is not shown), so a space in the title is kept."""
+    escaped = "".join(
+        f"\\{ord(char):06x} " if char in '"\\<>' or ord(char) < 0x20 or ord(char) == 0x7F else char
+        for char in text
+    )
+    return f'"{escaped}"'
 
 
 @login_required
