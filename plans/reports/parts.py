@@ -28,7 +28,7 @@ from plans.publication import policy_published_versions
 from plans.reports.evaluation import plan_evaluation
 
 # Raised when what a part holds changes shape, so that parts kept by older code are not read.
-PARTS_FORMAT = 1
+PARTS_FORMAT = 2
 
 
 @dataclass(frozen=True)
