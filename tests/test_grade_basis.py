@@ -170,3 +170,15 @@ def test_not_evaluable_only_without_any_value_up_to_the_year(plan, committee, cl
     data = json.loads(client.get(reverse("plans:open_json", args=[plan.code])).content)
     evaluations = {item["name"]: item["evaluation"] for item in data["indicators"]}
     assert evaluations[FOLLOWERS] == {"fiscal_year": 2025, "grade": None, "grade_year": None}
+
+
+def test_a_made_up_grade_standing_in_marks_the_page_as_demo(plan, committee):
+    ProjectProgress.objects.filter(project__name=PROJECT, fiscal_year=2024).update(is_demo=True)
+    project = Project.objects.get(name=PROJECT)
+    measure = Measure.objects.filter(project_links__project=project).first()
+    for shown in [
+        text(committee.get(url("plans:overview", plan, 2025))),
+        text(committee.get(url("plans:measure", plan, 2025, measure.pk))),
+    ]:
+        assert f"B 順調 ({LABEL})" in after(shown, PROJECT)
+        assert "デモ用データ: このページには動作確認用の架空の値が含まれています" in shown

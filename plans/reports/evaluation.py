@@ -126,6 +126,7 @@ class ProjectEvaluation(NamedTuple):
     outlook: str | None  # the record's 今後の方向性 as shown ("" if not given); None without one
     grade_year: int | None
     fiscal_year: int
+    graded: ProgressRow | None  # the record the grade rests on (the year's own, or earlier)
 
     @property
     def basis_note(self):
@@ -269,7 +270,9 @@ def _project_evaluation(project, fiscal_year, progress, graded):
     outlook = None
     if record is not None:
         outlook = Outlook(record.outlook).label if record.outlook else ""
-    return ProjectEvaluation(project, record, grade, outlook, grade_year, fiscal_year)
+    return ProjectEvaluation(
+        project, record, grade, outlook, grade_year, fiscal_year, graded_record
+    )
 
 
 def _project_grades(project_evaluations):

@@ -104,5 +104,10 @@ def _part(key, policy, content):
         achievements=tuple(item.achievement for item in policy.indicators),
         project_grades={project.project.pk: project.grade for project in projects},
         demo=any(result.is_demo for item in policy.indicators for result in item.results)
-        or any(project.progress.is_demo for project in projects if project.progress),
+        or any(
+            record.is_demo
+            for project in projects
+            for record in (project.progress, project.graded)
+            if record
+        ),
     )

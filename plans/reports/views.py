@@ -213,7 +213,11 @@ def measure_page(request, code, year, pk):
             "measure": measure,
             "rows": rows,
             "assessment": assessment,
-            "demo": any(record.is_demo for record in [*progress.values(), assessment] if record),
+            "demo": any(
+                record.is_demo
+                for record in [*progress.values(), *graded.values(), assessment]
+                if record
+            ),
         },
     )
 
