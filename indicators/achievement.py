@@ -15,9 +15,16 @@ For a decrease target both T - B and V - B are negative, so no special case is n
 T == B (a "maintain" target) p is 1 if V is on the right side of T (V >= T for increase,
 V <= T for decrease), else 0. A cumulative indicator must increase and have a target above 0.
 
-Expected pace e_k = (k - f + 1) / N, clamped to [0, 1].
-Grade: A (達成) p >= 1; B (順調) p >= b_ratio * e_k; C (やや遅れ) p >= c_ratio * e_k;
-D (遅れ) below; NONE (評価不能) when there is no value yet. Defaults: b_ratio 1, c_ratio 0.6.
+The grade of year k rests on the year g of the latest available value (g <= min(k, l)): V and p
+are as of g (for cumulative and average, over the years up to g, which are all the years with a
+value up to k), and they are graded against the expected pace of g, not of k, so the same data
+gives the same grade on every later year's page until a later value exists. When g != k every
+place that shows the grade says so (basis_note: 「2024年度の値による」).
+
+Expected pace e_g = (g - f + 1) / N, clamped to [0, 1].
+Grade: A (達成) p >= 1; B (順調) p >= b_ratio * e_g; C (やや遅れ) p >= c_ratio * e_g;
+D (遅れ) below; NONE (評価不能) only when there is no value at all up to k, and then
+expected_pace is e_k. Defaults: b_ratio 1, c_ratio 0.6.
 Regressed (後退): V strictly on the wrong side of B; for cumulative the mean annual value
 S_k / (number of years used) is compared with B. Plain ratio (達成率) = V / T (S_k / T for
 cumulative), None when T == 0.
@@ -136,6 +143,17 @@ class Achievement:
     years_used: tuple[int, ...]
     years_not_measured: tuple[int, ...]
     years_missing: tuple[int, ...]
+    grade_year: int | None  # the year of the latest value the grade rests on; None without one
+
+    @property
+    def rests_on_earlier_year(self) -> bool:
+        """Whether the grade rests on an earlier year's value than the year evaluated."""
+        return self.grade_year is not None and self.grade_year != self.fiscal_year
+
+    @property
+    def basis_note(self) -> str:
+        """「2024年度の値による」 when the grade rests on an earlier year's value, else ""."""
+        return basis_note(self.grade_year, self.fiscal_year)
 
     @property
     def has_value(self) -> bool:
@@ -153,6 +171,16 @@ class Achievement:
     def is_maintain_target(self) -> bool:
         """Whether the target is to keep the baseline level (T == B) rather than move it."""
         return self.aggregation is not Aggregation.CUMULATIVE and self.target == self.baseline
+
+
+def basis_note(grade_year: int | None, fiscal_year: int) -> str:
+    """「2024年度の値による」 when a grade for fiscal_year rests on grade_year's value, else "".
+
+    Indicators and projects alike: the one wording of the year a grade rests on.
+    """
+    if grade_year is None or grade_year == fiscal_year:
+        return ""
+    return f"{grade_year}年度の値による"
 
 
 def expected_pace(*, first_year: int, last_year: int, fiscal_year: int) -> Decimal:
@@ -251,7 +279,6 @@ def evaluate(
     direction = Direction(direction)
     baseline = _decimal(baseline, "baseline")
     target = _decimal(target, "target")
-    pace = expected_pace(first_year=first_year, last_year=last_year, fiscal_year=fiscal_year)
     if aggregation is Aggregation.CUMULATIVE:
         if direction is Direction.DECREASE:
             raise ValueError(
@@ -271,6 +298,12 @@ def evaluate(
 
     current = progress = ratio = None
     regressed = False
+    grade_year = years_used[-1] if years_used else None
+    pace = expected_pace(
+        first_year=first_year,
+        last_year=last_year,
+        fiscal_year=fiscal_year if grade_year is None else grade_year,
+    )
     if years_used:
         total = sum((actuals[year] for year in years_used), Decimal(0))
         if aggregation is Aggregation.CUMULATIVE:
@@ -301,6 +334,7 @@ def evaluate(
         years_used=years_used,
         years_not_measured=not_measured,
         years_missing=missing,
+        grade_year=grade_year,
     )
 
 

@@ -360,8 +360,10 @@ def test_level_takes_latest_available_value_skipping_not_measured_and_missing_ye
     assert a.progress == D("3.7") / D("5.5")
     assert a.years_used == (2024,)
     assert (a.years_not_measured, a.years_missing) == ((2023,), (2025,))
-    assert a.expected_pace == 1
-    assert a.grade is Grade.C  # 0.6 <= 0.672... < 1
+    # The grade rests on 2024's value and 2024's pace (0.8), not 2025's (1).
+    assert (a.grade_year, a.basis_note) == (2024, "2024年度の値による")
+    assert a.expected_pace == D("0.8")
+    assert a.grade is Grade.C  # 0.48 <= 0.672... < 0.8
 
 
 def test_average_uses_only_available_years():
@@ -378,6 +380,7 @@ def test_cumulative_missing_year_is_skipped_but_counts_for_the_pace():
     assert a.progress == D("0.425")
     assert (a.years_used, a.years_missing) == ((2021, 2023), (2022,))
     assert a.expected_pace == D("0.6")
+    assert (a.grade_year, a.basis_note) == (2023, "")
     assert a.grade is Grade.C  # 0.36 <= 0.425 < 0.6
     assert not a.regressed  # mean of the two years used: 850 > 778
 
@@ -743,7 +746,9 @@ def test_rollup_mean_progress_is_a_fraction_or_none(items):
 
 @given(achievements)
 def test_grade_none_exactly_when_there_is_no_value(a):
-    assert (a.grade is Grade.NONE) == (not a.has_value)
+    assert (a.grade is Grade.NONE) == (not a.has_value) == (a.grade_year is None)
+    assert a.grade_year is None or a.grade_year == a.years_used[-1]
+    assert (a.basis_note != "") == a.rests_on_earlier_year
     assert (a.progress is None) == (a.current_value is None)
     assert a.years_used == tuple(sorted(a.years_used))
     assert set(a.years_used).isdisjoint(a.years_not_measured + a.years_missing)
@@ -770,6 +775,7 @@ def made(progress, grade=Grade.B, regressed=False):
         years_used=() if progress is None else (2022,),
         years_not_measured=(),
         years_missing=(),
+        grade_year=None if progress is None else 2022,
     )
 
 
@@ -932,3 +938,48 @@ def test_format_percent(fraction, places, text):
 )
 def test_explain(a, places, text):
     assert explain(a, places) == text
+
+
+# --- the year a grade rests on ---------------------------------------------------------------
+
+
+def test_the_quoted_case_a_later_page_without_its_own_value_grades_as_the_last_value_year():
+    # FY2025 page before any FY2025 value: B on the 2024 page, and B (not C) on the 2025 page.
+    values = {2021: D("46.5"), 2022: D("47.6"), 2023: D("48.6"), 2024: D("49.8")}
+    on_2024, on_2025 = ev(PARTICIPATION, 2024, values), ev(PARTICIPATION, 2025, values)
+    assert on_2024.grade is on_2025.grade is Grade.B
+    assert (on_2024.basis_note, on_2025.basis_note) == ("", "2024年度の値による")
+    assert on_2025.expected_pace == on_2024.expected_pace == D("0.8")
+
+
+def test_no_value_up_to_the_year_is_not_evaluable_whatever_comes_later():
+    a = ev(PARTICIPATION, 2022, {2023: D("50")})
+    assert (a.grade, a.grade_year, a.basis_note) == (Grade.NONE, None, "")
+
+
+yearly_values = st.dictionaries(
+    st.integers(min_value=2021, max_value=2025), st.none() | decimals("0", "10000"), max_size=5
+)
+
+
+@given(kind=st.sampled_from(Aggregation), values=yearly_values, later=st.integers(0, 4))
+def test_grade_of_a_year_without_a_later_value_equals_the_grade_of_the_last_value_year(
+    kind, values, later
+):
+    monitored = CONSULTATIONS if kind is CUMULATIVE else indicator(kind, INCREASE, "45", "50")
+    a = ev(monitored, 2021 + later, values)
+    assume(a.has_value)
+    own = ev(monitored, a.grade_year, values)
+    assert (a.grade, a.progress, a.expected_pace) == (own.grade, own.progress, own.expected_pace)
+    assert own.basis_note == ""
+    assert a.rests_on_earlier_year == (a.grade_year != 2021 + later)
+
+
+@given(kind=st.sampled_from(Aggregation), value=decimals("0", "10000"))
+def test_a_later_value_changes_the_year_the_grade_rests_on(kind, value):
+    monitored = CONSULTATIONS if kind is CUMULATIVE else indicator(kind, INCREASE, "45", "50")
+    before = ev(monitored, 2025, {2022: D("46")})
+    after = ev(monitored, 2025, {2022: D("46"), 2025: value})
+    assert (before.grade_year, after.grade_year) == (2022, 2025)
+    assert after.basis_note == "" and before.basis_note == "2022年度の値による"
+    assert after.expected_pace == 1 and before.expected_pace == D("0.4")

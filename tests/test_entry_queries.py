@@ -94,7 +94,8 @@ def entries(okayama_plan, personas):
             budget_amount=1000,
             status=status,
         )
-    # An approved record of another year must not stand in for this year's.
+    # An approved record of an earlier year: its grade is the project's until this year's
+    # record is approved (labelled 「…年度の値による」), its activities are not this year's.
     ProjectProgress.objects.create(
         project=Project.objects.get(name=SUBMITTED_PROJECT),
         fiscal_year=YEAR - 1,
@@ -126,10 +127,10 @@ def test_dashboard_counts_only_approved_values(entries, personas):
     assert f"{PARTICIPATION} 45.3% − 47.1% − − 50.8%" in shown
     youth = shown[shown.index(YOUTH) :][:120]
     assert "− 評価不能" in youth  # a draft value is not a value yet
-    # Of measure 1-1's four records only the approved one has a grade; each other project is
-    # 評価不能, the previous year's approved record standing in for none of them.
-    assert "事業の自己評価 A 達成 1件 B 順調 0件 C やや遅れ 0件 D 遅れ 0件 − 評価不能 27件" in shown
-    assert f"{SUBMITTED_PROJECT} 市民協働企画課 − 評価不能" in shown
+    # Of measure 1-1's four records of the year only the approved one has a grade; the
+    # submitted project is graded by its previous year's approved record, and says so.
+    assert "事業の自己評価 A 達成 1件 B 順調 1件 C やや遅れ 0件 D 遅れ 0件 − 評価不能 26件" in shown
+    assert f"{SUBMITTED_PROJECT} 市民協働企画課 B 順調 ({YEAR - 1}年度の値による)" in shown
 
 
 def test_indicator_page_shows_only_approved_values(entries, personas):

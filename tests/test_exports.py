@@ -62,7 +62,7 @@ def test_indicator_sheet(evaluation):
     assert headers == [
         "基本方針", "指標名", "単位", "基準値", "基準年度",
         "2021年度", "2022年度", "2023年度", "2024年度",
-        "目標値", "目標年度", "進捗率", "達成率", "評価", "後退", "要因分析",
+        "目標値", "目標年度", "進捗率", "達成率", "評価", "評価の根拠年度", "後退", "要因分析",
     ]  # fmt: skip
     rows = rows_by_name(sheet, 1)
     assert len(rows) == 7
@@ -73,13 +73,13 @@ def test_indicator_sheet(evaluation):
     ]  # fmt: skip
     assert participation[9:11] == [50.8, "2025年度"]
     assert round(participation[11], 6) == round(float(Decimal("2.7") / Decimal("5.5")), 6)
-    assert participation[13:] == ["C やや遅れ", None, "地域行事が再開したため"]
+    assert participation[13:] == ["C やや遅れ", "2024年度", None, "地域行事が再開したため"]
     assert rows["地域活動への市民の参加割合"][3].number_format == "#,##0.0"
     assert rows["地域活動への市民の参加割合"][11].number_format == "0%"
     page_views = [cell.value for cell in rows["市民協働に関する市ホームページの閲覧数"]]
     assert page_views[5:9] == [120000, 125000, None, 130000]  # 2023 missing: empty, not 0
     youth = [cell.value for cell in rows["若者(20歳代)の地域活動への参加割合"]]
-    assert youth[13:15] == ["D 遅れ", "後退"]
+    assert (youth[13], youth[15]) == ("D 遅れ", "後退")
     # The submitted (not approved) 2024 value does not count.
     network = [cell.value for cell in rows["企業・NPO法人等が参加した安全・安心ネットワーク数"]]
     assert network[8] is None
@@ -91,7 +91,7 @@ def test_indicator_sheet_is_ready_to_print(evaluation):
     sheet = workbook(evaluation)["成果指標"]
     assert sheet.freeze_panes == "C4"
     assert sheet.print_title_rows == "$3:$3"
-    assert sheet.print_area == "'成果指標'!$A$3:$P$10"
+    assert sheet.print_area == "'成果指標'!$A$3:$Q$10"
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["C"].width
     assert "岡山市協働推進計画 2024年度" in sheet["A1"].value
@@ -100,8 +100,8 @@ def test_indicator_sheet_is_ready_to_print(evaluation):
 def test_project_sheet(evaluation):
     sheet = workbook(evaluation)["事業"]
     assert [cell.value for cell in sheet[3]] == [
-        "基本施策", "事業名", "所管課", "実施内容・実績", "評価", "課題", "今後の方向性",
-        "予算額(千円)", "決算額(千円)",
+        "基本施策", "事業名", "所管課", "実施内容・実績", "評価", "評価の根拠年度", "課題",
+        "今後の方向性", "予算額(千円)", "決算額(千円)",
     ]  # fmt: skip
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=4)]
     assert len(rows) == 30  # every row of every measure's table, as the plan lists them
@@ -110,8 +110,10 @@ def test_project_sheet(evaluation):
         "2-1 協働するための環境の提供",
         "2-3 市役所の協働化の推進",
     ]
-    assert shared[0][3:] == ["補助事業を5件採択した", "B 順調", "応募が少ない", "拡充", 1200, 1150]
-    assert sheet.cell(row=4, column=8).number_format == "#,##0"
+    assert shared[0][3:] == [
+        "補助事業を5件採択した", "B 順調", "2024年度", "応募が少ない", "拡充", 1200, 1150,
+    ]  # fmt: skip
+    assert sheet.cell(row=4, column=9).number_format == "#,##0"
     assert sheet.freeze_panes == "C4"
 
 
@@ -125,7 +127,8 @@ def test_open_data_csv_reads_back_in_excel_encoding(evaluation, seed_results):
     first = rows[0]
     assert list(first) == [
         "計画コード", "計画名", "基本方針番号", "指標名", "単位", "集計方法", "基準値", "基準年度",
-        "目標値", "目標年度", "年度", "実績値", "測定なし", "デモ用データ",
+        "目標値", "目標年度", "年度", "実績値", "測定なし", "デモ用データ", "評価対象年度", "評価",
+        "評価の根拠年度",
     ]  # fmt: skip
     assert (first["指標名"], first["年度"], first["実績値"], first["基準値"]) == (
         "地域活動への市民の参加割合", "2021", "46", "45.3",

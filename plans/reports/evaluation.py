@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from indicators.achievement import Achievement, Grade, Rollup, count_grades, evaluate, rollup
+from indicators.achievement import (
+    Achievement,
+    Grade,
+    Rollup,
+    basis_note,
+    count_grades,
+    evaluate,
+    rollup,
+)
 from indicators.models import Aggregation, Indicator, IndicatorResult
 from plans.models import BasicPolicy, Measure, MeasureAssessment, Plan
 from projects.models import MeasureProject, Outlook, ProjectProgress
@@ -86,7 +94,7 @@ class ProjectRow(NamedTuple):
 
 
 class ProgressRow(NamedTuple):
-    """The fiscal year's progress record of a project, if it counts."""
+    """A progress record of a project that counts (of the fiscal year or an earlier one)."""
 
     project_id: int
     fiscal_year: int
@@ -116,10 +124,24 @@ class IndicatorEvaluation:
 
 
 class ProjectEvaluation(NamedTuple):
+    """A project for a year: that year's record, and the grade of the latest graded one.
+
+    Like an indicator's, a project's grade for a year rests on the latest counted record with a
+    grade up to that year; `grade_year` is that record's year (None when there is none: 評価不能).
+    """
+
     project: ProjectRow
-    progress: ProgressRow | None
-    grade: Grade  # NONE without a counted record or without a grade in it
+    progress: ProgressRow | None  # the fiscal year's own counted record
+    grade: Grade  # NONE without a counted graded record up to the year
     outlook: str | None  # the record's 今後の方向性 as shown ("" if not given); None without one
+    grade_year: int | None
+    fiscal_year: int
+    graded: ProgressRow | None  # the record the grade rests on (the year's own, or earlier)
+
+    @property
+    def basis_note(self):
+        """「2024年度の値による」 when the grade rests on an earlier year's record, else ""."""
+        return basis_note(self.grade_year, self.fiscal_year)
 
 
 @dataclass(frozen=True)
@@ -169,7 +191,7 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     # Sorted only where the order shows, and by numbers: the models' default orderings sort by
     # the plan's code and the projects' names, text that PostgreSQL collates slowly.
     counted_results = IndicatorResult.objects.in_plan(plan).up_to(fiscal_year)
-    counted_progress = ProjectProgress.objects.in_plan(plan).for_year(fiscal_year).order_by()
+    counted_progress = ProjectProgress.objects.in_plan(plan).up_to(fiscal_year)
     assessments = MeasureAssessment.objects.in_plan(plan).for_year(fiscal_year).order_by()
     if approved_only:
         counted_results, counted_progress = counted_results.approved(), counted_progress.approved()
@@ -193,10 +215,13 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
         results[result.indicator_id].append(result)
     measures = measures.order_by("number")  # within each policy
     links = links.order_by("position", "pk").values_list(*LINK_FIELDS)  # within each measure
-    progress = {
-        record.project_id: record
-        for record in map(ProgressRow._make, counted_progress.values_list(*PROGRESS_FIELDS))
-    }
+    progress = {}  # the fiscal year's record of each project
+    graded = {}  # the latest record with a grade of each project, up to the fiscal year
+    for record in map(ProgressRow._make, counted_progress.values_list(*PROGRESS_FIELDS)):
+        if record.fiscal_year == fiscal_year:
+            progress[record.project_id] = record
+        if record.grade:  # oldest first, so the latest stays
+            graded[record.project_id] = record
 
     assessments = {
         row.measure_id: row
@@ -214,7 +239,10 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     links_by_measure = defaultdict(list)
     for measure_id, project_id, name, department in links:
         project = projects.get(project_id) or projects.setdefault(
-            project_id, _project_evaluation(ProjectRow(project_id, name, department), progress)
+            project_id,
+            _project_evaluation(
+                ProjectRow(project_id, name, department), fiscal_year, progress, graded
+            ),
         )
         links_by_measure[measure_id].append(project)
     measures_by_policy = defaultdict(list)
@@ -259,13 +287,17 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     )
 
 
-def _project_evaluation(project, progress):
+def _project_evaluation(project, fiscal_year, progress, graded):
     record = progress.get(project.pk)
-    if record is None:
-        return ProjectEvaluation(project, None, Grade.NONE, None)
-    grade = Grade(record.grade) if record.grade else Grade.NONE
-    outlook = Outlook(record.outlook).label if record.outlook else ""
-    return ProjectEvaluation(project, record, grade, outlook)
+    graded_record = graded.get(project.pk)
+    grade = Grade(graded_record.grade) if graded_record else Grade.NONE
+    grade_year = graded_record.fiscal_year if graded_record else None
+    outlook = None
+    if record is not None:
+        outlook = Outlook(record.outlook).label if record.outlook else ""
+    return ProjectEvaluation(
+        project, record, grade, outlook, grade_year, fiscal_year, graded_record
+    )
 
 
 def _project_grades(project_evaluations):

@@ -97,6 +97,11 @@ def _grade_text(grade):
     return f"{grade.symbol} {grade.label}"
 
 
+def _grade_year_text(grade_year):
+    """The year of the value a grade rests on (「2024年度」), None without a grade."""
+    return None if grade_year is None else format_fiscal_year(grade_year)
+
+
 def _value(number):
     # Whole numbers as int, others as float: Excel stores doubles either way, and an int keeps
     # 4000 from showing as 4000.0 where no format applies.
@@ -152,10 +157,11 @@ def _indicator_columns(years):
         "進捗率",
         "達成率",
         "評価",
+        "評価の根拠年度",
         "後退",
         "要因分析",
     ]
-    widths = [24, 36, 7, 11, 11, *[11] * len(years), 11, 11, 9, 9, 12, 7, 60]
+    widths = [24, 36, 7, 11, 11, *[11] * len(years), 11, 11, 9, 9, 12, 11, 7, 60]
     return headers, widths
 
 
@@ -165,14 +171,16 @@ PROJECT_HEADERS = [
     "所管課",
     "実施内容・実績",
     "評価",
+    "評価の根拠年度",
     "課題",
     "今後の方向性",
     "予算額(千円)",
     "決算額(千円)",
 ]
-PROJECT_WIDTHS = [28, 30, 16, 50, 12, 36, 12, 12, 12]
+PROJECT_WIDTHS = [28, 30, 16, 50, 12, 11, 36, 12, 12, 12]
 PROJECT_FORMATS = [
     *[(WRAPPED, None)] * 4,
+    (BODY, None),
     (BODY, None),
     (WRAPPED, None),
     (BODY, None),
@@ -194,6 +202,7 @@ def indicator_formats(places, year_count):
         (BODY, None),
         (BODY, PERCENT),
         (BODY, PERCENT),
+        (BODY, None),
         (BODY, None),
         (BODY, None),
         (WRAPPED, None),
@@ -218,7 +227,7 @@ class ReportPart(NamedTuple):
 
 # The name of the .xlsx's parts in the cache: changes with what they hold (FORMATS' order, the
 # rows' XML), so that parts kept by older code are not spliced into a newer workbook.
-REPORT_PART_NAME = "xlsx-rows-1"
+REPORT_PART_NAME = "xlsx-rows-2"
 
 
 def report_rows(policy, fiscal_year, years):
@@ -249,6 +258,7 @@ def report_rows(policy, fiscal_year, years):
             _value(achievement.progress),
             _value(achievement.ratio),
             _grade_text(achievement.grade),
+            _grade_year_text(achievement.grade_year),
             "後退" if achievement.regressed else None,
             current.analysis if current else None,
         ]
@@ -264,6 +274,7 @@ def report_rows(policy, fiscal_year, years):
                     item.project.department or "",
                     progress.activities if progress else None,
                     _grade_text(item.grade) if item.grade is not Grade.NONE else None,
+                    _grade_year_text(item.grade_year),
                     progress.issues if progress else None,
                     item.outlook,
                     _value(progress.budget_amount) if progress else None,
@@ -417,6 +428,11 @@ def _with_rows(sheet_xml, rows, shared):
     return "".join([head, *numbered, sheet_data_end, tail]).encode("utf-8")
 
 
+def _grade_letter(grade):
+    """ "A" to "D", or None for 評価不能."""
+    return None if grade is Grade.NONE else grade.value
+
+
 def _plain(number):
     """45.3000 -> '45.3', 4000.0000 -> '4000': the exact value without padding."""
     if number is None:
@@ -424,6 +440,10 @@ def _plain(number):
     text = f"{number:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
+
+# Part of the open data files' names in the cache: raised when their fields change, so that a
+# file kept by older code is not served for the same published version.
+OPEN_DATA_FORMAT = 2
 
 OPEN_DATA_COLUMNS = [
     "計画コード",
@@ -441,6 +461,12 @@ OPEN_DATA_COLUMNS = [
     "測定なし",
     # はい: a made-up value of the demo command (manage.py create_demo_accounts), never a result.
     "デモ用データ",
+    # The indicator's grade for the year the file is of (評価対象年度), the same on each of its
+    # rows, and the year of the value it rests on: earlier than 評価対象年度 when that year has
+    # no value yet. Empty 評価 and 評価の根拠年度: 評価不能.
+    "評価対象年度",
+    "評価",
+    "評価の根拠年度",
 ]
 
 
@@ -473,6 +499,9 @@ def open_data_rows(evaluation):
                                 result.value,
                                 "はい" if result.not_measured else "",
                                 "はい" if result.is_demo else "",
+                                evaluation.fiscal_year,
+                                _grade_letter(item.achievement.grade),
+                                item.achievement.grade_year,
                             ],
                             strict=True,
                         )
@@ -525,6 +554,11 @@ def open_data_json(evaluation):
                 "baseline_year": item.indicator.baseline_year,
                 "target": _plain(item.indicator.target_value),
                 "target_year": item.indicator.target_year,
+                "evaluation": {
+                    "fiscal_year": evaluation.fiscal_year,
+                    "grade": _grade_letter(item.achievement.grade),
+                    "grade_year": item.achievement.grade_year,
+                },
                 "results": [
                     {
                         "fiscal_year": result.fiscal_year,

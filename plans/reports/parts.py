@@ -28,7 +28,7 @@ from plans.publication import policy_published_versions
 from plans.reports.evaluation import plan_evaluation
 
 # Raised when what a part holds changes shape, so that parts kept by older code are not read.
-PARTS_FORMAT = 2
+PARTS_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,11 @@ def _part(key, policy, content):
         achievements=tuple(item.achievement for item in policy.indicators),
         project_grades={project.project.pk: project.grade for project in projects},
         demo=any(result.is_demo for item in policy.indicators for result in item.results)
-        or any(project.progress.is_demo for project in projects if project.progress)
+        or any(
+            record.is_demo
+            for project in projects
+            for record in (project.progress, project.graded)
+            if record
+        )
         or any(measure.assessment.is_demo for measure in policy.measures if measure.assessment),
     )

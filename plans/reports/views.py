@@ -11,7 +11,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from django.utils.safestring import mark_safe
 
-from indicators.achievement import expected_value, format_number
+from indicators.achievement import basis_note, expected_value, format_number
 from indicators.models import Indicator
 from plans.dates import format_date
 from plans.downloads import PUBLIC, download_response
@@ -21,6 +21,7 @@ from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
 from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
 from plans.reports.exports import (
+    OPEN_DATA_FORMAT,
     REPORT_PART_NAME,
     open_data_csv,
     open_data_json,
@@ -200,12 +201,18 @@ def measure_page(request, code, year, pk):
     plan = get_plan_for_year(code, year)
     measure = get_object_or_404(Measure, pk=pk, policy__plan=plan)
     links = list(measure.project_links.select_related("project__department"))
-    records = ProjectProgress.objects.approved().for_year(year)
-    progress = {
-        record.project_id: record
-        for record in records.for_targets([link.project for link in links])
-    }
-    rows = [(link, progress.get(link.project_id)) for link in links]
+    records = ProjectProgress.objects.approved().up_to(year)
+    progress = {}  # each project's record of the year
+    graded = {}  # each project's latest record with a grade up to the year: its grade's basis
+    for record in records.for_targets([link.project for link in links]):
+        if record.fiscal_year == year:
+            progress[record.project_id] = record
+        if record.grade:
+            graded[record.project_id] = record
+    rows = [
+        (link, progress.get(link.project_id), *_grade_basis(graded.get(link.project_id), year))
+        for link in links
+    ]
     assessment = measure.assessments.approved().for_year(year).first()
     return render(
         request,
@@ -215,9 +222,20 @@ def measure_page(request, code, year, pk):
             "measure": measure,
             "rows": rows,
             "assessment": assessment,
-            "demo": any(record.is_demo for record in [*progress.values(), assessment] if record),
+            "demo": any(
+                record.is_demo
+                for record in [*progress.values(), *graded.values(), assessment]
+                if record
+            ),
         },
     )
+
+
+def _grade_basis(graded_record, year):
+    """A project's grade for `year` from its latest graded record, and the year it rests on."""
+    if graded_record is None:
+        return "", ""
+    return graded_record.grade, basis_note(graded_record.fiscal_year, year)
 
 
 @login_required
@@ -225,12 +243,15 @@ def project_page(request, code, year, pk):
     plan = get_plan_for_year(code, year)
     project = get_object_or_404(Project.objects.select_related("department"), pk=pk, plan=plan)
     records = list(project.progress_records.approved().up_to(year))
+    grade, grade_note = _grade_basis(next((r for r in reversed(records) if r.grade), None), year)
     return render(
         request,
         "reports/project.html",
         _page_context(plan, year)
         | {
             "project": project,
+            "grade": grade,
+            "grade_note": grade_note,
             "links": project.measure_links.select_related("measure__policy"),
             "records": records,
             "demo": any(record.is_demo for record in records),
@@ -270,7 +291,7 @@ def css_string(text):
 def report_xlsx(request, code, year):
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)
-    workbook = _cached(published, "xlsx", year, lambda: _report_workbook(plan, year))
+    workbook = _cached(published, REPORT_PART_NAME, year, lambda: _report_workbook(plan, year))
     return download_response(workbook, filename=f"{plan.code}-{year}-report.xlsx")
 
 
@@ -301,7 +322,10 @@ def open_data(request, code, extension):
         year = plan.last_fiscal_year
         write = OPEN_DATA_WRITERS[extension]
         content = _cached(
-            published, f"open-{extension}", year, lambda: write(plan_evaluation(plan, year))
+            published,
+            f"open-{extension}-{OPEN_DATA_FORMAT}",
+            year,
+            lambda: write(plan_evaluation(plan, year)),
         )
         response = download_response(
             content, filename=f"{plan.code}.{extension}", inline=extension == "json", public=True
