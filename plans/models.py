@@ -516,7 +516,21 @@ class PendingUpload(models.Model):
         return f"取込待ち {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class PlanPublication(models.Model):
+class Publication(models.Model):
+    """A published version (plans/publication.py): bumped by the writes that change what the
+    committee pages show, and part of the keys those pages are cached under."""
+
+    version = models.PositiveBigIntegerField("公開版", default=0)
+    changed_at = models.DateTimeField("公開内容の更新日時")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.pk} 第{self.version}版"
+
+
+class PlanPublication(Publication):
     """Which version of a plan the committee pages and the open data show.
 
     Bumped (plans/publication.py) by every write that changes what those pages show; the
@@ -530,18 +544,13 @@ class PlanPublication(models.Model):
         primary_key=True,
         related_name="publication",
     )
-    version = models.PositiveBigIntegerField("公開版", default=0)
-    changed_at = models.DateTimeField("公開内容の更新日時")
 
     class Meta:
         verbose_name = "計画の公開版"
         verbose_name_plural = "計画の公開版"
 
-    def __str__(self):
-        return f"{self.plan_id} 第{self.version}版"
 
-
-class PolicyPublication(models.Model):
+class PolicyPublication(Publication):
     """Which version of a policy's part of the committee pages is shown.
 
     A write that concerns one indicator or project bumps the policies showing it beside the
@@ -557,12 +566,7 @@ class PolicyPublication(models.Model):
         primary_key=True,
         related_name="publication",
     )
-    version = models.PositiveBigIntegerField("公開版", default=0)
-    changed_at = models.DateTimeField("公開内容の更新日時")
 
     class Meta:
         verbose_name = "基本方針の公開版"
         verbose_name_plural = "基本方針の公開版"
-
-    def __str__(self):
-        return f"{self.policy_id} 第{self.version}版"
