@@ -102,6 +102,15 @@ class Indicator(models.Model):
         **VALUE_DIGITS,
     )
     notes = models.TextField("備考", blank=True)
+    predecessor = models.ForeignKey(
+        "self",
+        verbose_name="前の計画の指標",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        help_text="この指標が引き継いだ前の計画の指標。推移のグラフと表は前の計画の実績から続けて示します。",
+    )
     history = HistoricalRecords()
 
     class Meta:

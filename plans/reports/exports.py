@@ -537,7 +537,9 @@ def open_data_json(evaluation):
             "last_fiscal_year": plan.last_fiscal_year,
             "baseline_fiscal_year": plan.baseline_fiscal_year,
         },
-        "contains_demo_data": any(
+        # A made-up plan (the demo's next plan) is demo data whatever its values.
+        "contains_demo_data": plan.is_demo
+        or any(
             result.is_demo
             for policy in evaluation.policies
             for item in policy.indicators
