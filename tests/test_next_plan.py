@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from indicators.models import Indicator
+from plans.backup import plan_backup, plan_restore
 from plans.models import BasicPolicy, Measure, Plan, PlanPublication
 from plans.progress.next_plan import Carry, NextPlanRequest, next_plan_start
 from projects.models import MeasureProject, Project
@@ -326,3 +327,14 @@ def test_only_the_plan_office_starts_a_next_plan(seed_results, personas):
             request=NextPlanRequest(NEXT, "x", 2026, 2030),
             user=personas["committee"],
         )
+
+
+def test_a_backup_of_the_next_plan_restores_without_its_links_to_the_old_one(continued):
+    document = plan_backup(plan=Plan.objects.get(code=NEXT))
+    Plan.objects.get(code=NEXT).delete()
+    restored = plan_restore(document=document).plan
+    assert restored.predecessor is None
+    copied = Indicator.objects.filter(policy__plan=restored)
+    assert copied.count() == 7 and not copied.filter(predecessor__isnull=False).exists()
+    # The old plan's indicators are untouched (the restored rows never point at them).
+    assert Indicator.objects.filter(policy__plan__code="okayama-kyodo-2021").count() == 7

@@ -51,7 +51,8 @@ def earlier_parts(indicator):
     if not chain:
         return []
     results = {item.pk: [] for item in chain}
-    for result in IndicatorResult.objects.approved().for_targets(chain).order_by("fiscal_year"):
+    counted = IndicatorResult.objects.for_targets(chain).order_by("fiscal_year")
+    for result in counted.counted_as_shown():
         plan = next(item.policy.plan for item in chain if item.pk == result.indicator_id)
         if result.fiscal_year in plan.fiscal_years:
             results[result.indicator_id].append(result)

@@ -19,7 +19,12 @@ from plans.fiscal_years import format_fiscal_year
 from plans.models import Measure, Plan
 from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
-from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
+from plans.reports.evaluation import (
+    indicator_achievement,
+    interim_basis,
+    plan_evaluation,
+    result_values,
+)
 from plans.reports.exports import (
     OPEN_DATA_FORMAT,
     REPORT_PART_NAME,
@@ -141,7 +146,7 @@ def indicator_page(request, code, year, pk):
     indicator = get_object_or_404(
         Indicator.objects.select_related("policy", "department"), pk=pk, policy__plan=plan
     )
-    results = list(indicator.results.approved().up_to(year))
+    results = indicator.results.up_to(year).counted_as_shown()
     achievement = indicator_achievement(indicator, plan, year, results)
     by_year = {result.fiscal_year: result for result in results}
     rows = [
@@ -180,6 +185,7 @@ def indicator_page(request, code, year, pk):
             "demo": any(result.is_demo for result in results),
             "earlier": earlier,
             "successors": successors(indicator),
+            "interim_basis": interim_basis(results, achievement),
         },
     )
 
@@ -189,6 +195,7 @@ def _chart_summary(indicator, rows):
     places = indicator.decimal_places
     shown = [
         f"{format_fiscal_year(row['year'])} {format_number(row['result'].value, places)}"
+        + (f"({row['result'].interim_label})" if row["result"].is_interim else "")
         for row in rows
         if row["result"] and row["result"].value is not None
     ]
