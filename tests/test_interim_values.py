@@ -2,13 +2,16 @@
 same workflow: shown and graded but marked while approved, still shown while the 確定値 is
 entered, replaced once the 確定値 is approved; every page says which it shows."""
 
+import csv
 import re
 from datetime import date
 from decimal import Decimal
+from io import BytesIO, StringIO
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from indicators.models import Indicator, IndicatorResult
 from plans.models import EntryStatus, PlanPublication
@@ -216,3 +219,43 @@ def test_the_staff_preview_uses_what_is_stored(indicator, personas):
     (shown,) = IndicatorResult.objects.filter(pk=result.pk).counted_as_shown()
     assert (shown.value, shown.is_interim, shown.analysis) == (Decimal("47.2"), True, "")
     assert INDICATORS.entry_model.objects.get(pk=result.pk).value == Decimal("48.1")
+
+
+@pytest.fixture
+def approved_interim(indicator, personas):
+    post_entry(client_of(personas["staff_a"]), indicator, is_interim="on", as_of="2025-12-31")
+    result = stored(indicator)
+    return entry_approve(entry=result, user=personas["admin"], version=result.version)
+
+
+def test_the_xlsx_and_the_open_data_say_which_values_are_interim(approved_interim, personas):
+    plan = approved_interim.indicator.policy.plan
+    client = client_of(personas["committee"])
+    response = client.get(reverse("plans:report_xlsx", args=[plan.code, YEAR]))
+    sheet = load_workbook(BytesIO(response.content))["成果指標"]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    headers = rows[0]
+    row = next(row for row in rows if row[1] == NAME)
+    assert row[headers.index("2025年度")] == 47.2
+    assert row[headers.index("速報値")] == f"2025年度: {LABEL}"
+    other = next(row for row in rows[1:] if row[1] != NAME)
+    assert other[headers.index("速報値")] is None
+
+    csv_rows = list(
+        csv.DictReader(
+            StringIO(
+                Client()
+                .get(reverse("plans:open_csv", args=[plan.code]))
+                .content.decode("utf-8-sig")
+            )
+        )
+    )
+    interim = [row for row in csv_rows if row["指標名"] == NAME and row["年度"] == "2025"]
+    assert [(row["実績値"], row["速報値"], row["速報値の時点"]) for row in interim] == [
+        ("47.2", "はい", "2025-12-31")
+    ]
+    assert all(row["速報値"] == "" for row in csv_rows if row["年度"] != "2025")
+    data = Client().get(reverse("plans:open_json", args=[plan.code])).json()
+    (item,) = [item for item in data["indicators"] if item["name"] == NAME]
+    (value,) = [value for value in item["results"] if value["fiscal_year"] == 2025]
+    assert (value["value"], value["interim"], value["as_of"]) == ("47.2", True, "2025-12-31")
