@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from indicators.models import Indicator, IndicatorResult
 from plans.models import EntryStatus, PlanPublication
 from plans.progress.kinds import INDICATORS
+from plans.progress.results_import import read_results_table, results_import
 from plans.progress.workflow import entry_approve, entry_return
 from plans.roles import ADMINISTRATORS
 from tests.factories import UserFactory
@@ -259,3 +260,44 @@ def test_the_xlsx_and_the_open_data_say_which_values_are_interim(approved_interi
     (item,) = [item for item in data["indicators"] if item["name"] == NAME]
     (value,) = [value for value in item["results"] if value["fiscal_year"] == 2025]
     assert (value["value"], value["interim"], value["as_of"]) == ("47.2", True, "2025-12-31")
+
+
+def import_csv(plan, user, text):
+    data = text.replace("\n", "\r\n").encode("cp932")
+    table = read_results_table(data, "results.csv", kind="indicators")
+    return results_import(
+        plan=plan, fiscal_year=YEAR, kind="indicators", table=table, user=user, dry_run=False
+    )
+
+
+def test_the_results_import_reads_interim_values_and_leaves_them_when_the_column_is_absent(
+    indicator, personas
+):
+    plan = indicator.policy.plan
+    refused = import_csv(
+        plan, personas["admin"], f"指標名,実績値,速報値,速報値の時点\n{NAME},47.2,はい,\n"
+    )
+    assert not refused.written
+    assert "速報値の行は「速報値の時点」" in " ".join(refused.errors[0].messages)
+    report = import_csv(
+        plan,
+        personas["admin"],
+        f"指標名,実績値,速報値,速報値の時点,要因分析\n{NAME},47.2,はい,2025/12/31,途中\n",
+    )
+    assert report.written
+    result = stored(indicator)
+    assert (result.is_interim, result.as_of) == (True, date(2025, 12, 31))
+    # A file without the 速報値 columns changes neither.
+    import_csv(plan, personas["admin"], f"指標名,実績値,要因分析\n{NAME},47.5,途中の値\n")
+    result = stored(indicator)
+    assert (result.value, result.is_interim, result.as_of) == (
+        Decimal("47.5"),
+        True,
+        date(2025, 12, 31),
+    )
+    # An empty 速報値 cell in a file that has the column makes it a 確定値.
+    import_csv(
+        plan, personas["admin"], f"指標名,実績値,速報値,速報値の時点,要因分析\n{NAME},48.1,,,確定\n"
+    )
+    result = stored(indicator)
+    assert (result.value, result.is_interim, result.as_of) == (Decimal("48.1"), False, None)
