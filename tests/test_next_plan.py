@@ -2,12 +2,17 @@
 continued indicators linked to their predecessors, and their series across the plans."""
 
 import re
+import shlex
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from indicators.models import Indicator
@@ -338,3 +343,52 @@ def test_a_backup_of_the_next_plan_restores_without_its_links_to_the_old_one(con
     assert copied.count() == 7 and not copied.filter(predecessor__isnull=False).exists()
     # The old plan's indicators are untouched (the restored rows never point at them).
     assert Indicator.objects.filter(policy__plan__code="okayama-kyodo-2021").count() == 7
+
+
+def makefile_demo_commands():
+    """The manage.py commands of the Makefile's `demo` target, as `make run` runs them."""
+    text = (Path(settings.BASE_DIR) / "Makefile").read_text()
+    variables = dict(re.findall(r"^(\w+) \?= (.+)$", text, re.M))
+    recipe = re.search(r"^demo: install\n((?:\t.*\n)+)", text, re.M)[1].replace("\\\n", " ")
+    commands = []
+    for line in recipe.splitlines():
+        line = re.sub(r"\$\((\w+)\)", lambda m: variables.get(m[1], ""), line)
+        words = shlex.split(line.split("manage.py", 1)[1])
+        commands.append(words)
+    return commands
+
+
+def test_make_run_twice_makes_the_demo_next_plan_once(okayama_plan, settings):
+    settings.DEBUG = True  # the demo accounts refuse to be made otherwise
+    commands = makefile_demo_commands()
+    assert [words[0] for words in commands] == ["create_demo_accounts", "start_next_plan"]
+    for _ in range(2):
+        for name, *args in commands:
+            call_command(name, *args, stdout=StringIO())
+    demo = Plan.objects.get(predecessor=okayama_plan)
+    assert demo.is_demo and demo.status == Plan.Status.ACTIVE
+    assert (demo.first_fiscal_year, demo.last_fiscal_year) == (2026, 2030)
+    assert Plan.objects.count() == 2
+    assert Indicator.objects.filter(policy__plan=demo, predecessor__isnull=False).count() == 7
+    # Its made-up targets go on from the new baseline by the old plan's step.
+    continued = indicator_named(demo, "地域活動への市民の参加割合")
+    old = continued.predecessor
+    assert continued.target_value - continued.baseline_value == (
+        old.target_value - old.baseline_value
+    )
+
+
+def test_the_continued_indicator_page_reads_a_fixed_number_of_queries(
+    continued, personas, django_assert_max_num_queries
+):
+    client = Client()
+    client.force_login(personas["committee"])
+    url = reverse("plans:indicator", args=[NEXT, 2026, continued.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    old = continued.predecessor
+    IndicatorResultFactory(indicator=old, fiscal_year=2025, value=Decimal("49"), status="approved")
+    with django_assert_max_num_queries(len(first)):
+        response = client.get(url)
+    assert "2025年度 49.0%(前の計画)" in response.content.decode()
