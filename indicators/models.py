@@ -200,6 +200,11 @@ class Indicator(models.Model):
 
     def clean(self):
         super().clean()
+        if self.predecessor_id and self.policy_id:
+            earlier, plan = self.predecessor.policy.plan, self.policy.plan
+            if earlier.pk == plan.pk or earlier.last_fiscal_year >= plan.first_fiscal_year:
+                message = "前の計画の指標には、この計画より前の計画の指標を選んでください。"
+                raise ValidationError({"predecessor": message})
         if self.policy_id and self.target_year:
             plan = self.policy.plan
             if self.target_year not in plan.fiscal_years:

@@ -139,6 +139,17 @@ class Plan(models.Model):
     def __str__(self):
         return f"{self.title}({self.period_label})"
 
+    def clean(self):
+        super().clean()
+        earlier = self.predecessor
+        if (
+            earlier is not None
+            and self.first_fiscal_year
+            and (earlier.pk == self.pk or earlier.last_fiscal_year >= self.first_fiscal_year)
+        ):
+            message = "前の計画には、この計画の初年度より前に終わる計画を選んでください。"
+            raise ValidationError({"predecessor": message})
+
     @property
     def period_label(self):
         first, last = self.first_fiscal_year, self.last_fiscal_year

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
@@ -392,3 +393,16 @@ def test_the_continued_indicator_page_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(first)):
         response = client.get(url)
     assert "2025年度 49.0%(前の計画)" in response.content.decode()
+
+
+def test_a_predecessor_must_be_an_earlier_plan_at_every_door(continued, personas):
+    new = continued.policy.plan
+    old = continued.predecessor.policy.plan
+    # What the admin form runs: an indicator of its own plan as predecessor is refused.
+    same_plan = Indicator.objects.filter(policy__plan=new).exclude(pk=continued.pk).first()
+    continued.predecessor = same_plan
+    with pytest.raises(ValidationError, match="この計画より前の計画の指標"):
+        continued.full_clean()
+    old.predecessor = new
+    with pytest.raises(ValidationError, match="初年度より前に終わる計画"):
+        old.full_clean()
