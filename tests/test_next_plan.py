@@ -20,6 +20,7 @@ from indicators.models import Indicator
 from plans.backup import plan_backup, plan_restore
 from plans.models import BasicPolicy, Measure, Plan, PlanPublication
 from plans.progress.next_plan import Carry, NextPlanRequest, next_plan_start
+from plans.views.common import active_plans
 from projects.models import MeasureProject, Project
 from tests.factories import IndicatorResultFactory, PlanFactory
 from tests.test_dashboard import page_text
@@ -367,7 +368,9 @@ def test_make_run_twice_makes_the_demo_next_plan_once(okayama_plan, settings):
         for name, *args in commands:
             call_command(name, *args, stdout=StringIO())
     demo = Plan.objects.get(predecessor=okayama_plan)
-    assert demo.is_demo and demo.status == Plan.Status.ACTIVE
+    # 策定中: the dashboards still open on the loaded plan, which has the demo's values.
+    assert demo.is_demo and demo.status == Plan.Status.DRAFT
+    assert active_plans().first() == okayama_plan
     assert (demo.first_fiscal_year, demo.last_fiscal_year) == (2026, 2030)
     assert Plan.objects.count() == 2
     assert Indicator.objects.filter(policy__plan=demo, predecessor__isnull=False).count() == 7
