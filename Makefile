@@ -46,8 +46,15 @@ migrate: install
 load-plan: install
 	$(BIN)/python manage.py load_plan $(PLAN_FILE)
 
+# The demo's next plan (FY2026–2030) is made up, flagged デモ用データ, and made once: the
+# command changes nothing when the same next plan exists already. It stays 策定中, so that the
+# dashboards and the entry pages still open on the loaded plan, which has the demo's values.
+DEMO_NEXT_PLAN ?= okayama-kyodo-2026-demo
+
 demo: install
 	$(BIN)/python manage.py create_demo_accounts
+	$(BIN)/python manage.py start_next_plan okayama-kyodo-2021 --code $(DEMO_NEXT_PLAN) \
+	  --title "岡山市協働推進計画(次期・デモ)" --demo
 
 lint: install
 	$(BIN)/ruff check .

@@ -34,6 +34,7 @@ class IndicatorAdmin(PublishedStructureAdminMixin, ReadOnlyHistoryAdmin):
     list_filter = ["policy__plan", "policy", "department", "aggregation", "direction"]
     list_select_related = ["policy", "department"]
     search_fields = ["name", "notes", "data_source"]
+    autocomplete_fields = ["predecessor"]
     fieldsets = [
         (None, {"fields": ["policy", "position", "name", "unit", "decimal_places"]}),
         ("基準値", {"fields": ["baseline_value", "baseline_year", "baseline_note"]}),
@@ -44,6 +45,7 @@ class IndicatorAdmin(PublishedStructureAdminMixin, ReadOnlyHistoryAdmin):
         ),
         ("入力の範囲", {"fields": ["min_value", "max_value"]}),
         ("担当", {"fields": ["department", "notes"]}),
+        ("前の計画との関係", {"fields": ["predecessor"]}),
     ]
     inlines = [IndicatorResultInline]
 

@@ -1,14 +1,19 @@
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from simple_history.models import HistoricalRecords
 
 from indicators.achievement import format_number
+from plans.dates import as_of_label
 from plans.models import (
     BasicPolicy,
     Department,
+    EntryStatus,
     YearlyEntry,
+    YearlyEntryQuerySet,
     fiscal_year_field,
     fiscal_year_in_range,
 )
@@ -102,6 +107,15 @@ class Indicator(models.Model):
         **VALUE_DIGITS,
     )
     notes = models.TextField("備考", blank=True)
+    predecessor = models.ForeignKey(
+        "self",
+        verbose_name="前の計画の指標",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        help_text="この指標が引き継いだ前の計画の指標。推移のグラフと表は前の計画の実績から続けて示します。",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -186,6 +200,11 @@ class Indicator(models.Model):
 
     def clean(self):
         super().clean()
+        if self.predecessor_id and self.policy_id:
+            earlier, plan = self.predecessor.policy.plan, self.policy.plan
+            if earlier.pk == plan.pk or earlier.last_fiscal_year >= plan.first_fiscal_year:
+                message = "前の計画の指標には、この計画より前の計画の指標を選んでください。"
+                raise ValidationError({"predecessor": message})
         if self.policy_id and self.target_year:
             plan = self.policy.plan
             if self.target_year not in plan.fiscal_years:
@@ -193,8 +212,54 @@ class Indicator(models.Model):
                 raise ValidationError({"target_year": message})
 
 
+# The fields the committee pages show of a counted result (IndicatorResultQuerySet.counted).
+SHOWN_FIELDS = ("value", "not_measured", "analysis", "is_interim", "as_of")
+
+
+class IndicatorResultQuerySet(YearlyEntryQuerySet):
+    def counted(self):
+        """The results the committee pages show: approved ones, and an approved 速報値 whose
+        確定値 is being entered (returned after its approval), shown as the 速報値 it was until
+        the 確定値 is approved. Annotates `shown_<field>` for each of SHOWN_FIELDS: the stored
+        field of an approved result, the kept 速報値 of one awaiting its 確定値 (its analysis
+        empty: the one being written is not approved)."""
+        approved = Q(status=EntryStatus.APPROVED)
+        kept = {
+            "value": F("interim_shown_value"),
+            "not_measured": Value(False),
+            "analysis": Value(""),
+            "is_interim": Value(True),
+            "as_of": F("interim_shown_as_of"),
+        }
+        return self.filter(approved | Q(interim_shown_as_of__isnull=False)).annotate(
+            **{
+                f"shown_{name}": Case(
+                    When(approved, then=F(name)),
+                    default=kept[name],
+                    output_field=self.model._meta.get_field(name),
+                )
+                for name in SHOWN_FIELDS
+            }
+        )
+
+    def counted_as_shown(self):
+        """`counted()` as instances holding what is shown in their fields (never saved)."""
+        results = list(self.counted())
+        for result in results:
+            for name in SHOWN_FIELDS:
+                setattr(result, name, getattr(result, f"shown_{name}"))
+        return results
+
+
 class IndicatorResult(YearlyEntry):
-    """An indicator's actual value for one fiscal year, or the fact that it was not measured."""
+    """An indicator's actual value for one fiscal year, or the fact that it was not measured.
+
+    A value may be a 速報値 (interim, `is_interim`, measured up to `as_of`, e.g. 12月末) to be
+    confirmed later by the 確定値 through the same workflow: once approved it counts like any
+    value, marked as 速報値 on every page and file; when the plan office returns it for the
+    確定値, the approved 速報値 is kept (`interim_shown_*`) and still shown until the entry is
+    approved again (plans/progress/workflow.py).
+    """
 
     target_field = "indicator"
     plan_lookup = "indicator__policy__plan"
@@ -207,6 +272,22 @@ class IndicatorResult(YearlyEntry):
         "今年度は測定なし", default=False, help_text="調査を行わない年度などで値がない場合"
     )
     analysis = models.TextField("要因分析", blank=True)
+    is_interim = models.BooleanField(
+        "速報値",
+        default=False,
+        help_text="年度の途中(例: 12月末)までの値です。後で確定値を入力し、承認を受けます。",
+    )
+    as_of = models.DateField(
+        "速報値の時点", null=True, blank=True, help_text="速報値がいつまでの値か(例: 2025-12-31)"
+    )
+    interim_shown_value = models.DecimalField(
+        "確定値の承認まで示す速報値", null=True, blank=True, editable=False, **VALUE_DIGITS
+    )
+    interim_shown_as_of = models.DateField(
+        "確定値の承認まで示す速報値の時点", null=True, blank=True, editable=False
+    )
+
+    objects = IndicatorResultQuerySet.as_manager()
 
     class Meta(YearlyEntry.Meta):
         verbose_name = "成果指標の実績"
@@ -224,6 +305,13 @@ class IndicatorResult(YearlyEntry):
                 name="result_not_measured_has_no_value",
                 violation_error_message="「今年度は測定なし」のときは実績値を空にしてください。",
             ),
+            models.CheckConstraint(
+                condition=Q(is_interim=False, as_of__isnull=True)
+                | Q(is_interim=True, as_of__isnull=False, not_measured=False),
+                name="result_interim_has_its_date",
+                violation_error_message="速報値には時点(いつまでの値か)を入力してください。"
+                "時点は速報値のときだけ、「測定なし」は速報値にできません。",
+            ),
         ]
 
     def __str__(self):
@@ -232,3 +320,21 @@ class IndicatorResult(YearlyEntry):
     @property
     def plan(self):
         return self.indicator.policy.plan if self.indicator_id else None
+
+    def clean(self):
+        super().clean()
+        if self.as_of and self.fiscal_year:
+            # A 速報値 of a fiscal year is measured within it, or at the latest while the next
+            # year's report is being prepared.
+            earliest, latest = date(self.fiscal_year, 4, 1), date(self.fiscal_year + 2, 3, 31)
+            if not earliest <= self.as_of <= latest:
+                message = (
+                    f"{self.fiscal_year}年度の速報値の時点は、{earliest.year}年4月1日から"
+                    f"{latest.year}年3月31日までの日付にしてください。"
+                )
+                raise ValidationError({"as_of": message})
+
+    @property
+    def interim_label(self):
+        """「速報値(2025年12月末時点)」 for a 速報値, "" for a 確定値."""
+        return f"速報値({as_of_label(self.as_of)})" if self.is_interim else ""

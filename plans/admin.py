@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from indicators.models import Indicator
 from plans.admin_mixins import (
@@ -39,13 +41,34 @@ class PlanAdmin(PublishedStructureAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "municipality"]
     search_fields = ["title", "code", "municipality"]
     fieldsets = [
-        (None, {"fields": ["code", "title", "municipality", "status"]}),
-        ("期間", {"fields": ["first_fiscal_year", "last_fiscal_year", "baseline_fiscal_year"]}),
+        (None, {"fields": ["code", "title", "municipality", "status", "is_demo"]}),
+        (
+            "期間",
+            {
+                "fields": [
+                    "first_fiscal_year",
+                    "last_fiscal_year",
+                    "baseline_fiscal_year",
+                    "predecessor",
+                ]
+            },
+        ),
         ("進行管理", {"fields": ["reporting_bodies", "progress_management"]}),
         ("評価の基準", {"fields": ["grade_b_ratio", "grade_c_ratio"]}),
         ("確認・承認", {"fields": ["allow_self_approval"]}),
     ]
     inlines = [BasicPolicyInline]
+    actions = ["start_next_plan"]
+
+    @admin.action(description="選んだ計画から次の計画を作成する")
+    def start_next_plan(self, request, queryset):
+        """To the page that asks how (plans/progress/views/next_plan.py): one plan at a time."""
+        if queryset.count() != 1:
+            self.message_user(
+                request, "次の計画を作成する計画を1つだけ選んでください。", messages.ERROR
+            )
+            return None
+        return redirect(reverse("plans:next_plan", args=[queryset.get().code]))
 
     @admin.display(description="計画期間", ordering="first_fiscal_year")
     def period_label(self, plan):

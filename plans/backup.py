@@ -175,6 +175,10 @@ def plan_backup(*, plan):
         department_names = {department.pk: department.name for department in departments}
         for row in objects:
             _replace_keys(row, usernames, department_names)
+            # A link to the plan (or an indicator of the plan) this one continues is a row of
+            # another plan, not in the file: left out, as if the plan continued none.
+            if "predecessor" in row["fields"]:
+                row["fields"]["predecessor"] = None
         return {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,

@@ -4,7 +4,7 @@ Pages, mails and messages all call these, so a date reads the same wherever it a
 date-time is shown in the local time zone (Asia/Tokyo), as the template `date` filter would.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -30,3 +30,14 @@ def format_datetime(value, *, with_year=True):
         return ""
     value = _local(value)
     return f"{format_date(value, with_year=with_year)} {value:%H:%M}"
+
+
+def as_of_label(value):
+    """What a 速報値 is measured up to, as the plan prints it: 2025年12月末時点 for the last day
+    of a month, else 2025年12月15日時点; '' for None."""
+    if value is None:
+        return ""
+    next_day = value + timedelta(days=1)
+    if next_day.month != value.month:
+        return f"{value.year}年{value.month}月末時点"
+    return f"{format_date(value)}時点"

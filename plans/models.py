@@ -88,6 +88,18 @@ class Plan(models.Model):
             "自己承認を認める場合に選びます。自己承認は変更履歴と監査ログに記録されます。"
         ),
     )
+    predecessor = models.ForeignKey(
+        "self",
+        verbose_name="前の計画",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        help_text="この計画が引き継いだ計画。「次の計画を作成」で作ると設定されます。",
+    )
+    is_demo = models.BooleanField(
+        "デモ用データ", default=False, help_text="動作確認用に作られた架空の計画です。"
+    )
 
     objects = PlanQuerySet.as_manager()
 
@@ -126,6 +138,17 @@ class Plan(models.Model):
 
     def __str__(self):
         return f"{self.title}({self.period_label})"
+
+    def clean(self):
+        super().clean()
+        earlier = self.predecessor
+        if (
+            earlier is not None
+            and self.first_fiscal_year
+            and (earlier.pk == self.pk or earlier.last_fiscal_year >= self.first_fiscal_year)
+        ):
+            message = "前の計画には、この計画の初年度より前に終わる計画を選んでください。"
+            raise ValidationError({"predecessor": message})
 
     @property
     def period_label(self):

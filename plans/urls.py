@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from plans.converters import EntryKindConverter, FillInKindConverter
-from plans.progress.views import entry, results, review
+from plans.progress.views import entry, next_plan, results, review
 from plans.reports import views as reports
 from plans.views import public
 
@@ -44,6 +44,7 @@ urlpatterns = [
         name="fill_in_file",
     ),
     path(f"review/{year}/fill-in/all.zip", results.fill_in_all, name="fill_in_all"),
+    path("review/next-plan/<slug:code>/", next_plan.next_plan_page, name="next_plan"),
     path(f"review/{year}/lock/", review.lock, name="year_lock"),
     path(f"review/{year}/reopen/", review.reopen, name="year_reopen"),
     path(f"review/{year}/deadline/", review.deadline, name="year_deadline"),

@@ -62,7 +62,8 @@ def test_indicator_sheet(evaluation):
     assert headers == [
         "基本方針", "指標名", "単位", "基準値", "基準年度",
         "2021年度", "2022年度", "2023年度", "2024年度",
-        "目標値", "目標年度", "進捗率", "達成率", "評価", "評価の根拠年度", "後退", "要因分析",
+        "目標値", "目標年度", "進捗率", "達成率", "評価", "評価の根拠年度", "後退", "速報値",
+        "要因分析",
     ]  # fmt: skip
     rows = rows_by_name(sheet, 1)
     assert len(rows) == 7
@@ -73,7 +74,7 @@ def test_indicator_sheet(evaluation):
     ]  # fmt: skip
     assert participation[9:11] == [50.8, "2025年度"]
     assert round(participation[11], 6) == round(float(Decimal("2.7") / Decimal("5.5")), 6)
-    assert participation[13:] == ["C やや遅れ", "2024年度", None, "地域行事が再開したため"]
+    assert participation[13:] == ["C やや遅れ", "2024年度", None, None, "地域行事が再開したため"]
     assert rows["地域活動への市民の参加割合"][3].number_format == "#,##0.0"
     assert rows["地域活動への市民の参加割合"][11].number_format == "0%"
     page_views = [cell.value for cell in rows["市民協働に関する市ホームページの閲覧数"]]
@@ -91,7 +92,7 @@ def test_indicator_sheet_is_ready_to_print(evaluation):
     sheet = workbook(evaluation)["成果指標"]
     assert sheet.freeze_panes == "C4"
     assert sheet.print_title_rows == "$3:$3"
-    assert sheet.print_area == "'成果指標'!$A$3:$Q$10"
+    assert sheet.print_area == "'成果指標'!$A$3:$R$10"
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["C"].width
     assert "岡山市協働推進計画 2024年度" in sheet["A1"].value
@@ -127,8 +128,8 @@ def test_open_data_csv_reads_back_in_excel_encoding(evaluation, seed_results):
     first = rows[0]
     assert list(first) == [
         "計画コード", "計画名", "基本方針番号", "指標名", "単位", "集計方法", "基準値", "基準年度",
-        "目標値", "目標年度", "年度", "実績値", "測定なし", "デモ用データ", "評価対象年度", "評価",
-        "評価の根拠年度",
+        "目標値", "目標年度", "年度", "実績値", "測定なし", "速報値", "速報値の時点",
+        "デモ用データ", "評価対象年度", "評価", "評価の根拠年度",
     ]  # fmt: skip
     assert (first["指標名"], first["年度"], first["実績値"], first["基準値"]) == (
         "地域活動への市民の参加割合", "2021", "46", "45.3",

@@ -8,6 +8,7 @@ it; sheet protection and the drop-downs stay as they were.
 import io
 import re
 import zipfile
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -153,12 +154,12 @@ def test_a_department_file_holds_only_its_indicators_in_a_japanese_sheet(office,
     assert list(header_of(sheet)) == [
         "年度", "所管課", "指標名", "単位", "基準値", "目標値",
         "2021年度実績", "2022年度実績", "2023年度実績", "2024年度実績",
-        "実績値", "測定なし", "要因分析", "版",
+        "実績値", "測定なし", "速報値", "速報値の時点", "要因分析", "版",
     ]  # fmt: skip
     assert sheet.freeze_panes == "D4"
     assert sheet.protection.sheet
     assert sheet.column_dimensions["C"].width == 40
-    assert sheet.column_dimensions["M"].width == 50
+    assert sheet.column_dimensions["O"].width == 50
 
     rows = {row["指標名"].value: row for row in table_of(response.content)}
     sns = rows["SNSのフォロワー数"]
@@ -177,7 +178,7 @@ def test_a_department_file_holds_only_its_indicators_in_a_japanese_sheet(office,
     for column in ("年度", "所管課", "指標名", "単位", "基準値", "目標値", "2024年度実績", "版"):
         assert sns[column].protection.locked, column
         assert sns[column].fill.fgColor.rgb == "00E7E6E6", column
-    for column in ("実績値", "測定なし", "要因分析"):
+    for column in ("実績値", "測定なし", "速報値", "速報値の時点", "要因分析"):
         assert not sns[column].protection.locked, column
         assert sns[column].fill.fill_type is None, column
     # 測定なし is a drop-down; a value is a number within the indicator's own range.
@@ -594,3 +595,58 @@ def test_fill_in_downloads_read_the_same_with_more_departments(plan, personas):
     for indicator in Indicator.objects.filter(department=a)[:1]:
         IndicatorResultFactory(indicator=indicator, fiscal_year=YEAR, status=EntryStatus.DRAFT)
     assert [query_count(office, url) for url in urls] == before
+
+
+def test_an_interim_value_goes_out_and_comes_back_with_its_date(office, plan, personas):
+    """The 速報値 and its 時点, typed in Excel as a date, arrive as a submitted 速報値; an
+    earlier year's approved 速報値 says so in the file."""
+    a = personas["department_a"]
+    sns = Indicator.objects.get(name="SNSのフォロワー数")
+    IndicatorResult.objects.filter(indicator=sns, fiscal_year=2024).update(
+        is_interim=True, as_of=date(2024, 12, 31)
+    )
+    content = download(office, plan, "indicators", a).content
+    [row] = [row for row in table_of(content) if row["指標名"].value == "SNSのフォロワー数"]
+    assert row["2024年度実績"].value == "1,620人(速報値(2024年12月末時点))"
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert validation_of(sheet, row["速報値"]).formula1 == '"はい"'
+    data = filled(
+        content,
+        "indicators",
+        {
+            "SNSのフォロワー数": {
+                "実績値": 1650,
+                "速報値": "はい",
+                "速報値の時点": datetime(2025, 12, 31),
+                "要因分析": "12月末までの数",
+            },
+            "地域活動への市民の参加割合": {"実績値": 48.5, "速報値": "はい", "要因分析": "途中"},
+        },
+    )
+    shown = preview(office, plan, "indicators", data, department=a)
+    assert "速報値の行は「速報値の時点」(いつまでの値か" in shown.content.decode()
+    data = filled(
+        content,
+        "indicators",
+        {
+            "SNSのフォロワー数": {
+                "実績値": 1650,
+                "速報値": "はい",
+                "速報値の時点": datetime(2025, 12, 31),
+                "要因分析": "12月末までの数",
+            },
+        },
+    )
+    shown = preview(office, plan, "indicators", data, department=a)
+    assert confirm(office, plan, shown).status_code == 302
+    result = IndicatorResult.objects.get(indicator=sns, fiscal_year=YEAR)
+    assert (result.value, result.is_interim, result.as_of, result.status) == (
+        Decimal("1650"), True, date(2025, 12, 31), EntryStatus.SUBMITTED,
+    )  # fmt: skip
+    # The next file carries it back as entered: 速報値 はい and its date.
+    [row] = [
+        row
+        for row in table_of(download(office, plan, "indicators", a).content)
+        if row["指標名"].value == "SNSのフォロワー数"
+    ]
+    assert (row["速報値"].value, row["速報値の時点"].value) == ("はい", "2025-12-31")

@@ -188,7 +188,7 @@ def row_of(values_strategy, length):
     return st.lists(values_strategy, min_size=length, max_size=length)
 
 
-INDICATOR_COLUMNS = 13 + 3  # FY2021-2023
+INDICATOR_COLUMNS = 14 + 3  # FY2021-2023
 made_up_rows = st.lists(
     st.builds(
         ReportRows,

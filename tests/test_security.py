@@ -284,6 +284,7 @@ MATRIX = {
     "plans:year_lock": ("post", (302, 403, 403, LOGIN)),
     "plans:year_reopen": ("post", (302, 403, 403, LOGIN)),
     "plans:year_deadline": ("post", (302, 403, 403, LOGIN)),
+    "plans:next_plan": ("get", (200, 403, 403, LOGIN)),
 }
 ROLES = ["admin", "staff_a", "committee", None]
 
@@ -307,6 +308,7 @@ def url_for(name, setup):
     plan, own = setup["plan"], setup["own"]
     args = {
         "plans:plan_detail": [plan.code],
+        "plans:next_plan": [plan.code],
         "plans:open_csv": [plan.code],
         "plans:open_json": [plan.code],
         "plans:indicator": [plan.code, YEAR, own.pk],

@@ -27,6 +27,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Pr
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from indicators.achievement import format_number
 from indicators.models import Indicator
 from plans.fiscal_years import format_fiscal_year
 from plans.models import Department
@@ -41,6 +42,7 @@ YEAR_COLUMN, DEPARTMENT_COLUMN, VERSION_COLUMN = "年度", "所管課", "版"
 NO_DEPARTMENT = "none"  # in addresses: the items no department is assigned to
 NO_DEPARTMENT_LABEL = "所管課未設定"
 NOT_MEASURED = "はい"  # what the 測定なし column holds, and offers
+INTERIM_COLUMN, AS_OF_COLUMN = "速報値", "速報値の時点"  # はい and the date (2025-12-31)
 EARLIER_VALUE = "{year}年度実績"  # the columns of earlier years' approved values
 EARLIER_GRADE = "{year}年度自己評価"
 # Columns the file carries for the reader's eyes only: the import passes over them.
@@ -55,7 +57,9 @@ INSTRUCTIONS = {
     "indicators": (
         "白いセルに記入してください(灰色のセルは変更できません)。実績値は数値で入力します"
         "(単位は不要)。測定しなかった年度は「測定なし」で「はい」を選び、要因分析に理由を"
-        "書いてください。行や列は増やしたり消したりせず、このファイルのまま協働推進課に返送して"
+        "書いてください。年度の途中までの値(速報値)は「速報値」で「はい」を選び、"
+        "「速報値の時点」にいつまでの値か(例: 2025-12-31)を入力してください。"
+        "行や列は増やしたり消したりせず、このファイルのまま協働推進課に返送して"
         "ください。"
     ),
     "projects": (
@@ -157,6 +161,14 @@ def _indicator_table(fiscal_year, earlier_years, targets, entries, approved):
             choices=(NOT_MEASURED,),
             prompt="測定しなかった年度だけ「はい」を選んでください(そのときは実績値を空欄に)。",
         ),
+        Column(
+            INTERIM_COLUMN,
+            9,
+            entered=True,
+            choices=(NOT_MEASURED,),
+            prompt="年度の途中までの値(速報値)なら「はい」を選び、時点を入力してください。",
+        ),
+        Column(AS_OF_COLUMN, 13, entered=True),
         Column("要因分析", 50, entered=True),
         Column(VERSION_COLUMN, 5),
     ]
@@ -169,7 +181,13 @@ def _indicator_table(fiscal_year, earlier_years, targets, entries, approved):
             result = approved.get((indicator.pk, year))
             if result is None:
                 return None
-            return "測定なし" if result.not_measured else Figure(_number(result.value), shown)
+            if result.not_measured:
+                return "測定なし"
+            if result.is_interim:
+                # Text, since it says which kind of value it is: 「47.2%(速報値(…時点))」.
+                value = format_number(result.value, indicator.decimal_places) + indicator.unit
+                return f"{value}({result.interim_label})"
+            return Figure(_number(result.value), shown)
 
         rows.append(
             [
@@ -187,6 +205,8 @@ def _indicator_table(fiscal_year, earlier_years, targets, entries, approved):
                     indicator.max_value,
                 ),
                 NOT_MEASURED if entry and entry.not_measured else None,
+                NOT_MEASURED if entry and entry.is_interim else None,
+                entry.as_of.isoformat() if entry and entry.as_of else None,
                 entry.analysis if entry else None,
                 entry.version if entry else 0,
             ]

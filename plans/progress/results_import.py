@@ -26,8 +26,11 @@ from django.core.exceptions import ValidationError
 
 from plans.access import require_plan_admin
 from plans.fiscal_years import ERAS, format_fiscal_year
+from plans.numbers import parse_date_input
 from plans.progress.fill_in import (
+    AS_OF_COLUMN,
     DEPARTMENT_COLUMN,
+    INTERIM_COLUMN,
     KIND_LABELS,
     NOT_MEASURED,
     REFERENCE_COLUMNS,
@@ -55,7 +58,16 @@ from plans.spreadsheets import (
 from projects.models import ProjectProgress
 
 IDENTITY_COLUMNS = [YEAR_COLUMN, DEPARTMENT_COLUMN]
-INDICATOR_COLUMNS = ["指標名", "実績値", "測定なし", "要因分析", VERSION_COLUMN, *IDENTITY_COLUMNS]
+INDICATOR_COLUMNS = [
+    "指標名",
+    "実績値",
+    "測定なし",
+    "要因分析",
+    VERSION_COLUMN,
+    *IDENTITY_COLUMNS,
+    INTERIM_COLUMN,
+    AS_OF_COLUMN,
+]
 PROJECT_COLUMNS = [
     "事業コード",
     "事業名",
@@ -105,6 +117,35 @@ def _indicator_values(indicator, row):
     if not_measured and value is not None:
         errors.append("「測定なし」の行は実績値を空欄にしてください。")
     return {"value": value, "not_measured": not_measured, "analysis": row["要因分析"]}, errors
+
+
+# A date cell (a 時点 typed as 2025/12/31 in Excel) is read as its date and time of midnight.
+DATE_CELL = re.compile(r"(\d{4}-\d{2}-\d{2}) 00:00:00")
+
+
+def _interim_values(row, found_columns):
+    """The 速報値 and its 時点 of an indicator's row: ({} when the file has no 速報値 column, which
+    then changes neither), and the row's errors."""
+    if INTERIM_COLUMN not in found_columns:
+        return {}, []
+    interim = row[INTERIM_COLUMN].strip().lower() in YES
+    text = row[AS_OF_COLUMN].strip()
+    text = match[1] if (match := DATE_CELL.fullmatch(text)) else text
+    try:
+        as_of = parse_date_input(text)
+    except ValueError as error:
+        return {}, [f"{AS_OF_COLUMN}: {error}"]
+    if interim and as_of is None:
+        return {}, [
+            f"速報値の行は「{AS_OF_COLUMN}」(いつまでの値か、例: 2025-12-31)を入力してください。"
+        ]
+    if as_of is not None and not interim:
+        return {}, [
+            f"「{AS_OF_COLUMN}」は速報値の行だけに入力します(「{INTERIM_COLUMN}」を「はい」に)。"
+        ]
+    if interim and row["測定なし"].strip().lower() in YES:
+        return {}, ["「測定なし」の行は速報値にできません。"]
+    return {"is_interim": interim, "as_of": as_of}, []
 
 
 def _project_values(project, row):
@@ -276,7 +317,7 @@ def results_import(*, plan, fiscal_year, kind, table, user, dry_run, department=
         (
             number,
             row[result_kind.key_column],
-            _row_read(result_kind, targets, seen, number, row, department),
+            _row_read(result_kind, targets, seen, number, row, department, table.found_columns),
         )
         for number, row in zip(table.row_numbers, table.dataset.dict, strict=True)
     ]
@@ -331,7 +372,7 @@ def _department_errors(entry_kind, target, row, department):
     return []
 
 
-def _row_read(result_kind, targets, seen, number, row, department):
+def _row_read(result_kind, targets, seen, number, row, department, found_columns):
     """The row's Submission, or its RowReport when it is blank or cannot be read."""
     entry_kind, (by_name, by_code) = result_kind.kind, targets
     name = row[result_kind.key_column]
@@ -356,6 +397,9 @@ def _row_read(result_kind, targets, seen, number, row, department):
     errors += _department_errors(entry_kind, target, row, department)
     read = _indicator_values if entry_kind is INDICATORS else _project_values
     values, value_errors = read(target, row)
+    if entry_kind is INDICATORS:
+        interim, interim_errors = _interim_values(row, found_columns)
+        values, value_errors = values | interim, value_errors + interim_errors
     version, version_errors = _version(row)
     errors += value_errors + version_errors
     if errors:

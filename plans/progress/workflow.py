@@ -379,6 +379,7 @@ def entry_approve(*, entry, user, version):
         # Allowed by the plan's setting; the history and the audit line say so.
         entry._change_reason = "入力者自身が承認(自己承認)"
     entry.status = EntryStatus.APPROVED
+    _interim_replaced(entry)
     entry.approved_by = user
     entry.approved_at = timezone.now()
     entry.return_reason = ""
@@ -405,8 +406,9 @@ def entry_return(*, entry, user, version, reason):
     if entry.status == EntryStatus.RETURNED:
         raise WorkflowError("この入力はすでに差し戻されています。")
     if entry.status == EntryStatus.APPROVED:
-        # Its values leave the committee pages.
+        # Its values leave the committee pages (an approved 速報値 stays, without its analysis).
         plan_published_version_bump(plan=entry.plan, policies=_policies_showing(entry))
+        _interim_kept(entry)
     entry.status = EntryStatus.RETURNED
     entry.return_reason = reason
     entry.approved_by = None
@@ -414,6 +416,19 @@ def entry_return(*, entry, user, version, reason):
     entry.version += 1
     _record(entry, user, "entry.return")
     return entry
+
+
+def _interim_kept(entry):
+    """An approved 速報値 sent back for its 確定値 stays on the committee pages, as the 速報値 it
+    was, until the entry is approved again (IndicatorResultQuerySet.counted)."""
+    if getattr(entry, "is_interim", False):
+        entry.interim_shown_value, entry.interim_shown_as_of = entry.value, entry.as_of
+
+
+def _interim_replaced(entry):
+    """The approved entry replaces the 速報値 kept on the pages."""
+    if getattr(entry, "interim_shown_as_of", None) is not None:
+        entry.interim_shown_value = entry.interim_shown_as_of = None
 
 
 def _policies_showing(entry):

@@ -41,6 +41,30 @@ class Chart:
     x_ticks: list  # (x, year)
     plot: tuple  # left, top, right, bottom
     series_label: str
+    earlier: tuple = ()  # EarlierPlan: the predecessors' part of a continued indicator's series
+
+
+@dataclass(frozen=True)
+class PlanSpan:
+    """An earlier plan's part of a continued indicator's series (plans/reports/series.py)."""
+
+    indicator: object  # that plan's indicator: its baseline, target and unit
+    first_year: int
+    last_year: int
+    values: dict  # {fiscal year: Decimal or None}, its approved values
+    label: str  # the plan as named in the chart ("2021年度〜2025年度")
+
+
+@dataclass(frozen=True)
+class EarlierPlan:
+    """How an earlier plan is drawn: its actuals, its target and the boundary after it."""
+
+    segments: list
+    points: list
+    baseline: Point | None
+    target: Point
+    boundary_x: float  # a vertical line between its last year and the next plan's first
+    label: str
 
 
 def _nice_step(span):
@@ -54,13 +78,8 @@ def _nice_step(span):
     return magnitude * 10
 
 
-def progress_chart(*, indicator, first_year, last_year, values):
-    """The chart of an indicator, from `values` ({fiscal year: Decimal or None}) up to a year."""
-    cumulative = indicator.aggregation == Aggregation.CUMULATIVE
-    places = indicator.decimal_places
-    start_year = indicator.baseline_year
-    years = list(range(start_year, last_year + 1))
-
+def _plotted(values, first_year, last_year, cumulative):
+    """{year: the value drawn}: each year's value, or the running total from `first_year`."""
     plotted = {}
     running = Decimal(0)
     for year in range(first_year, last_year + 1):
@@ -69,10 +88,32 @@ def progress_chart(*, indicator, first_year, last_year, values):
             continue
         running += value
         plotted[year] = running if cumulative else value
+    return plotted
+
+
+def progress_chart(*, indicator, first_year, last_year, values, earlier=()):
+    """The chart of an indicator, from `values` ({fiscal year: Decimal or None}) up to a year.
+
+    `earlier` (PlanSpan, oldest first) are the plans a continued indicator came from: their
+    actuals and targets are drawn before this plan's, with a line at each plan's boundary, so
+    the series runs across the plans on one axis."""
+    cumulative = indicator.aggregation == Aggregation.CUMULATIVE
+    places = indicator.decimal_places
+    start_year = min([indicator.baseline_year, *(span.indicator.baseline_year for span in earlier)])
+    years = list(range(start_year, last_year + 1))
+
+    plotted = _plotted(values, first_year, last_year, cumulative)
+    earlier_plotted = [
+        _plotted(span.values, span.first_year, span.last_year, cumulative) for span in earlier
+    ]
 
     start_value = Decimal(0) if cumulative else indicator.baseline_value
     target_value = indicator.target_value
     everything = [start_value, target_value, *plotted.values()]
+    for span, drawn in zip(earlier, earlier_plotted, strict=True):
+        everything += [span.indicator.target_value, *drawn.values()]
+        if not cumulative:
+            everything.append(span.indicator.baseline_value)
     low, high = min(everything), max(everything)
     if low == high:
         low, high = low - 1, high + 1
@@ -94,19 +135,42 @@ def progress_chart(*, indicator, first_year, last_year, values):
     def point(year, value):
         return Point(x_of(year), y_of(value), format_number(value, places) + indicator.unit, year)
 
-    segments, current = [], []
-    for year in range(first_year, last_year + 1):
-        if year in plotted:
-            current.append(point(year, plotted[year]))
-        elif current:
+    def line(plotted, first_year, last_year, baseline):
+        """The segments joining the plotted years, broken where a year has no value, the first
+        one from the baseline when the plan's first year has a value."""
+        segments, current = [], []
+        for year in range(first_year, last_year + 1):
+            if year in plotted:
+                current.append(point(year, plotted[year]))
+            elif current:
+                segments.append(current)
+                current = []
+        if current:
             segments.append(current)
-            current = []
-    if current:
-        segments.append(current)
+        if baseline and segments and segments[0][0].year == first_year:
+            segments[0] = [baseline, *segments[0]]
+        return segments
 
-    baseline = None if cumulative else point(start_year, start_value)
-    if baseline and segments and segments[0][0].year == first_year:
-        segments[0] = [baseline, *segments[0]]
+    baseline = None if cumulative else point(indicator.baseline_year, start_value)
+    segments = line(plotted, first_year, last_year, baseline)
+    earlier_plans = []
+    for span, drawn in zip(earlier, earlier_plotted, strict=True):
+        span_baseline = (
+            None
+            if cumulative
+            else point(span.indicator.baseline_year, span.indicator.baseline_value)
+        )
+        span_segments = line(drawn, span.first_year, span.last_year, span_baseline)
+        earlier_plans.append(
+            EarlierPlan(
+                segments=span_segments,
+                points=[p for segment in span_segments for p in segment if p is not span_baseline],
+                baseline=span_baseline,
+                target=point(span.indicator.target_year, span.indicator.target_value),
+                boundary_x=round((x_of(span.last_year) + x_of(span.last_year + 1)) / 2, 1),
+                label=span.label,
+            )
+        )
     y_ticks = []
     tick = low
     while tick <= high:
@@ -119,11 +183,15 @@ def progress_chart(*, indicator, first_year, last_year, values):
         points=[point for segment in segments for point in segment if point is not baseline],
         baseline=baseline,
         target=point(indicator.target_year, target_value),
-        pace=(point(start_year, start_value), point(indicator.target_year, target_value)),
+        pace=(
+            point(indicator.baseline_year, start_value),
+            point(indicator.target_year, target_value),
+        ),
         y_ticks=y_ticks,
         x_ticks=[(x_of(year), year) for year in years],
         plot=(plot_left, plot_top, plot_right, plot_bottom),
         series_label="累計" if cumulative else "実績",
+        earlier=tuple(earlier_plans),
     )
 
 

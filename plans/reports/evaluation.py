@@ -10,6 +10,7 @@ view after a change builds them all.
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -22,7 +23,8 @@ from indicators.achievement import (
     evaluate,
     rollup,
 )
-from indicators.models import Aggregation, Indicator, IndicatorResult
+from indicators.models import SHOWN_FIELDS, Aggregation, Indicator, IndicatorResult
+from plans.dates import as_of_label
 from plans.models import BasicPolicy, Measure, MeasureAssessment, Plan
 from projects.models import MeasureProject, Outlook, ProjectProgress
 
@@ -77,7 +79,7 @@ class IndicatorRow(NamedTuple):
 
 
 class ResultRow(NamedTuple):
-    """A result that counts."""
+    """A result that counts (as shown: IndicatorResultQuerySet.counted)."""
 
     indicator_id: int
     fiscal_year: int
@@ -85,6 +87,13 @@ class ResultRow(NamedTuple):
     not_measured: bool
     analysis: str
     is_demo: bool
+    is_interim: bool
+    as_of: date | None
+
+    @property
+    def interim_label(self):
+        """「速報値(2025年12月末時点)」 for a 速報値, "" for a 確定値."""
+        return f"速報値({as_of_label(self.as_of)})" if self.is_interim else ""
 
 
 class ProjectRow(NamedTuple):
@@ -116,11 +125,23 @@ class AssessmentRow(NamedTuple):
     is_demo: bool
 
 
+def interim_basis(results, achievement):
+    """「速報値(2025年12月末時点)による」 when the grade rests on a 速報値 (for a cumulative or
+    average indicator, when a value it adds up is one: the latest such), else ""."""
+    used = set(achievement.years_used)
+    interim = [r for r in results if r.fiscal_year in used and r.is_interim]
+    return f"{interim[-1].interim_label}による" if interim else ""
+
+
 @dataclass(frozen=True)
 class IndicatorEvaluation:
     indicator: IndicatorRow
     results: tuple  # ResultRow, oldest first
     achievement: Achievement
+
+    @property
+    def interim_basis(self):
+        return interim_basis(self.results, self.achievement)
 
 
 class ProjectEvaluation(NamedTuple):
@@ -175,6 +196,10 @@ class PlanEvaluation:
 # and building a model instance costs about twenty times as much as a tuple.
 INDICATOR_FIELDS = IndicatorRow._fields
 RESULT_FIELDS = ResultRow._fields
+# A counted result's fields as the committee pages show them (IndicatorResultQuerySet.counted).
+SHOWN_RESULT_FIELDS = tuple(
+    f"shown_{name}" if name in SHOWN_FIELDS else name for name in RESULT_FIELDS
+)
 PROGRESS_FIELDS = ProgressRow._fields
 ASSESSMENT_FIELDS = AssessmentRow._fields
 LINK_FIELDS = ("measure_id", "project_id", "project__name", "project__department__name")
@@ -193,9 +218,11 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     counted_results = IndicatorResult.objects.in_plan(plan).up_to(fiscal_year)
     counted_progress = ProjectProgress.objects.in_plan(plan).up_to(fiscal_year)
     assessments = MeasureAssessment.objects.in_plan(plan).for_year(fiscal_year).order_by()
+    result_fields = RESULT_FIELDS
     if approved_only:
-        counted_results, counted_progress = counted_results.approved(), counted_progress.approved()
+        counted_results, counted_progress = counted_results.counted(), counted_progress.approved()
         assessments = assessments.approved()
+        result_fields = SHOWN_RESULT_FIELDS
     indicators = Indicator.objects.filter(policy__plan=plan)
     measures = Measure.objects.filter(policy__plan=plan)
     links = MeasureProject.objects.filter(measure__policy__plan=plan)
@@ -211,7 +238,7 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
         assessments = assessments.filter(measure__policy__in=policies)
     indicators = indicators.order_by("position", "pk").values_list(*INDICATOR_FIELDS)
     results = defaultdict(list)
-    for result in map(ResultRow._make, counted_results.values_list(*RESULT_FIELDS)):
+    for result in map(ResultRow._make, counted_results.values_list(*result_fields)):
         results[result.indicator_id].append(result)
     measures = measures.order_by("number")  # within each policy
     links = links.order_by("position", "pk").values_list(*LINK_FIELDS)  # within each measure

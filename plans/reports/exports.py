@@ -159,9 +159,10 @@ def _indicator_columns(years):
         "評価",
         "評価の根拠年度",
         "後退",
+        "速報値",
         "要因分析",
     ]
-    widths = [24, 36, 7, 11, 11, *[11] * len(years), 11, 11, 9, 9, 12, 11, 7, 60]
+    widths = [24, 36, 7, 11, 11, *[11] * len(years), 11, 11, 9, 9, 12, 11, 7, 24, 60]
     return headers, widths
 
 
@@ -206,6 +207,7 @@ def indicator_formats(places, year_count):
         (BODY, None),
         (BODY, None),
         (WRAPPED, None),
+        (WRAPPED, None),
     ]
 
 
@@ -227,7 +229,7 @@ class ReportPart(NamedTuple):
 
 # The name of the .xlsx's parts in the cache: changes with what they hold (FORMATS' order, the
 # rows' XML), so that parts kept by older code are not spliced into a newer workbook.
-REPORT_PART_NAME = "xlsx-rows-2"
+REPORT_PART_NAME = "xlsx-rows-3"
 
 
 def report_rows(policy, fiscal_year, years):
@@ -260,6 +262,7 @@ def report_rows(policy, fiscal_year, years):
             _grade_text(achievement.grade),
             _grade_year_text(achievement.grade_year),
             "後退" if achievement.regressed else None,
+            _interim_text(item.results),
             current.analysis if current else None,
         ]
         indicator_rows.append((indicator.decimal_places, values))
@@ -282,6 +285,16 @@ def report_rows(policy, fiscal_year, years):
                 ]
             )
     return ReportRows(indicator_rows, project_rows)
+
+
+def _interim_text(results):
+    """Which of a row's values are 速報値: 「2025年度: 速報値(2025年12月末時点)」, or None."""
+    notes = [
+        f"{format_fiscal_year(result.fiscal_year)}: {result.interim_label}"
+        for result in results
+        if result.is_interim
+    ]
+    return "、".join(notes) or None
 
 
 def _format_indices(formats):
@@ -443,7 +456,7 @@ def _plain(number):
 
 # Part of the open data files' names in the cache: raised when their fields change, so that a
 # file kept by older code is not served for the same published version.
-OPEN_DATA_FORMAT = 2
+OPEN_DATA_FORMAT = 3
 
 OPEN_DATA_COLUMNS = [
     "計画コード",
@@ -459,6 +472,9 @@ OPEN_DATA_COLUMNS = [
     "年度",
     "実績値",
     "測定なし",
+    # はい: a 速報値 (interim), measured up to 速報値の時点 (YYYY-MM-DD); empty: a 確定値.
+    "速報値",
+    "速報値の時点",
     # はい: a made-up value of the demo command (manage.py create_demo_accounts), never a result.
     "デモ用データ",
     # The indicator's grade for the year the file is of (評価対象年度), the same on each of its
@@ -498,6 +514,8 @@ def open_data_rows(evaluation):
                                 result.fiscal_year,
                                 result.value,
                                 "はい" if result.not_measured else "",
+                                "はい" if result.is_interim else "",
+                                result.as_of.isoformat() if result.as_of else "",
                                 "はい" if result.is_demo else "",
                                 evaluation.fiscal_year,
                                 _grade_letter(item.achievement.grade),
@@ -537,7 +555,9 @@ def open_data_json(evaluation):
             "last_fiscal_year": plan.last_fiscal_year,
             "baseline_fiscal_year": plan.baseline_fiscal_year,
         },
-        "contains_demo_data": any(
+        # A made-up plan (the demo's next plan) is demo data whatever its values.
+        "contains_demo_data": plan.is_demo
+        or any(
             result.is_demo
             for policy in evaluation.policies
             for item in policy.indicators
@@ -564,6 +584,8 @@ def open_data_json(evaluation):
                         "fiscal_year": result.fiscal_year,
                         "value": _plain(result.value),
                         "not_measured": result.not_measured,
+                        "interim": result.is_interim,
+                        "as_of": result.as_of.isoformat() if result.as_of else None,
                         "demo": result.is_demo,
                     }
                     for result in item.results

@@ -19,7 +19,12 @@ from plans.fiscal_years import format_fiscal_year
 from plans.models import Measure, Plan
 from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
-from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
+from plans.reports.evaluation import (
+    indicator_achievement,
+    interim_basis,
+    plan_evaluation,
+    result_values,
+)
 from plans.reports.exports import (
     OPEN_DATA_FORMAT,
     REPORT_PART_NAME,
@@ -36,6 +41,7 @@ from plans.reports.parts import (
     parts_summary,
     policy_parts,
 )
+from plans.reports.series import earlier_parts, successors
 from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
 
@@ -140,7 +146,7 @@ def indicator_page(request, code, year, pk):
     indicator = get_object_or_404(
         Indicator.objects.select_related("policy", "department"), pk=pk, policy__plan=plan
     )
-    results = list(indicator.results.approved().up_to(year))
+    results = indicator.results.up_to(year).counted_as_shown()
     achievement = indicator_achievement(indicator, plan, year, results)
     by_year = {result.fiscal_year: result for result in results}
     rows = [
@@ -158,11 +164,13 @@ def indicator_page(request, code, year, pk):
         }
         for fiscal_year in range(plan.first_fiscal_year, year + 1)
     ]
+    earlier = earlier_parts(indicator)
     chart = progress_chart(
         indicator=indicator,
         first_year=plan.first_fiscal_year,
         last_year=plan.last_fiscal_year,
         values=result_values(results),
+        earlier=[part.span for part in earlier],
     )
     return render(
         request,
@@ -173,8 +181,11 @@ def indicator_page(request, code, year, pk):
             "achievement": achievement,
             "rows": rows,
             "chart": chart,
-            "chart_summary": _chart_summary(indicator, rows),
+            "chart_summary": _earlier_summary(earlier) + _chart_summary(indicator, rows),
             "demo": any(result.is_demo for result in results),
+            "earlier": earlier,
+            "successors": successors(indicator),
+            "interim_basis": interim_basis(results, achievement),
         },
     )
 
@@ -184,6 +195,7 @@ def _chart_summary(indicator, rows):
     places = indicator.decimal_places
     shown = [
         f"{format_fiscal_year(row['year'])} {format_number(row['result'].value, places)}"
+        + (f"({row['result'].interim_label})" if row["result"].is_interim else "")
         for row in rows
         if row["result"] and row["result"].value is not None
     ]
@@ -194,6 +206,26 @@ def _chart_summary(indicator, rows):
         f"目標値 {target}{indicator.unit}({format_fiscal_year(indicator.target_year)})。"
         + ("実績: " + "、".join(shown) + "。" if shown else "承認済の実績はまだありません。")
     )
+
+
+def _earlier_summary(earlier):
+    """The earlier plans' part of the chart in words, before this plan's (screen readers)."""
+    sentences = []
+    for part in earlier:
+        places, unit = part.indicator.decimal_places, part.indicator.unit
+        shown = "、".join(
+            f"{format_fiscal_year(result.fiscal_year)} {format_number(result.value, places)}"
+            for result in part.results
+            if result.value is not None
+        )
+        sentences.append(
+            f"前の計画({part.plan.period_label}): 基準値 "
+            f"{format_number(part.indicator.baseline_value, places)}{unit}、"
+            + (f"実績: {shown}、" if shown else "")
+            + f"目標値 {format_number(part.indicator.target_value, places)}{unit}"
+            f"({format_fiscal_year(part.indicator.target_year)})。"
+        )
+    return "".join(sentences) + ("この計画: " if sentences else "")
 
 
 @login_required

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 
 from indicators.achievement import Grade, explain, format_number, format_percent
 from plans.access import department_ids, is_plan_admin
-from plans.dates import format_date, format_datetime
+from plans.dates import as_of_label, format_date, format_datetime
 from plans.fiscal_years import format_fiscal_year
 from plans.people import display_name
 
@@ -160,6 +160,12 @@ def explain_progress(achievement, indicator):
 
 
 @register.filter
+def as_of(value):
+    """A 速報値's date as the plan prints it: 2025年12月末時点."""
+    return as_of_label(value)
+
+
+@register.filter
 def person(user):
     """A user's name, family name first."""
     return display_name(user)
@@ -175,12 +181,16 @@ def yearly(item, years):
 
 @register.simple_tag
 def result_value(indicator, result):
-    """A year's result as shown in tables: the value, 測定なし, or − when there is none."""
+    """A year's result as shown in tables: the value, 測定なし, or − when there is none; a
+    速報値 says so under it (「速報値(2025年12月末時点)」)."""
     if result is None or (result.value is None and not result.not_measured):
         return format_number(None, 0)
     if result.not_measured:
         return "測定なし"
-    return format_number(result.value, indicator.decimal_places) + indicator.unit
+    shown = format_number(result.value, indicator.decimal_places) + indicator.unit
+    if getattr(result, "is_interim", False):
+        return format_html('{}<br><span class="interim">{}</span>', shown, result.interim_label)
+    return shown
 
 
 @register.filter

@@ -8,14 +8,23 @@ from plans.models import Plan
 
 
 def plan_list(request):
-    plans = Plan.objects.all()
-    return render(request, "plans/plan_list.html", {"plans": plans})
+    """Every plan, the current ones (being drafted, in progress, in their final evaluation)
+    before the past ones (終了), newest first in each."""
+    plans = list(Plan.objects.all())
+    current = [plan for plan in plans if plan.status != Plan.Status.CLOSED]
+    past = [plan for plan in plans if plan.status == Plan.Status.CLOSED]
+    groups = [("現在の計画", current), ("過去の計画", past)]
+    return render(request, "plans/plan_list.html", {"plans": plans, "plan_groups": groups})
 
 
 def plan_detail(request, code):
-    plan = get_object_or_404(Plan.objects.with_structure(), code=code)
+    plan = get_object_or_404(Plan.objects.with_structure().select_related("predecessor"), code=code)
     return render(
         request,
         "plans/plan_detail.html",
-        {"plan": plan, "report_year": default_entry_year(plan)},
+        {
+            "plan": plan,
+            "report_year": default_entry_year(plan),
+            "successors": list(plan.successors.all()),
+        },
     )
