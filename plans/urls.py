@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from plans.converters import EntryKindConverter, FillInKindConverter
-from plans.progress.views import entry, results, review
+from plans.progress.views import committee, entry, results, review
 from plans.reports import views as reports
 from plans.views import public
 
@@ -31,6 +31,11 @@ urlpatterns = [
     path(f"entry/{year}/", entry.my_work, name="my_work_year"),
     path(f"entry/{item}/", entry.entry_page, name="entry"),
     path(f"entry/{item}/withdraw/", entry.withdraw, name="entry_withdraw"),
+    path("committee/", committee.committee_default, name="committee_default"),
+    path(f"committee/{year}/", committee.committee_year, name="committee"),
+    path(f"committee/{year}/opinions/new/", committee.opinion_page, name="opinion_new"),
+    path(f"committee/{year}/opinions/<int:pk>/", committee.opinion_page, name="opinion"),
+    path(f"committee/{year}/letter/", committee.letter_page, name="opinion_letter"),
     path("review/", review.review_default, name="review_default"),
     path(f"review/{year}/", review.review_year, name="review"),
     path(f"review/{item}/approve/", review.approve, name="entry_approve"),
