@@ -16,6 +16,7 @@ item = f"{year}/<kind:kind>/<int:pk>"
 urlpatterns = [
     path("", public.plan_list, name="plan_list"),
     path("plans/<slug:code>/", public.plan_detail, name="plan_detail"),
+    path(f"plans/{year}/opinions/", reports.public_opinions, name="public_opinions"),
     path("start/", entry.start, name="start"),
     path("dashboard/", reports.dashboard_default, name="dashboard"),
     path(f"dashboard/{year}/", reports.overview, name="overview"),

@@ -603,3 +603,38 @@ def test_the_print_report_ends_with_the_opinions_and_responses(published, commit
     assert text.index(SHARED) < text.index(RESPONSE) < text.index(ON_PLAN)
     assert "対応を検討中です。" in text  # the second item's response is not approved
     assert "大学との連携を。" not in text  # merged: its wording is the chair's item 1
+
+
+def test_the_public_reads_them_once_the_office_publishes_the_report(published, committee):
+    """Publishing the report is locking (確定) the year: the public page and the plan page's
+    link appear then, with the approved responses only, and go again when it is reopened."""
+    plan = published["plan"]
+    response = respond(committee["admin"], published["on_indicator"])
+    entry_approve(entry=response, user=committee["gina"], version=response.version)
+    respond(committee["admin"], published["on_plan"], response="まだ提出したばかりの対応")
+    visitor = Client()
+    url = reverse("plans:public_opinions", args=[plan.code, YEAR])
+    plan_page = reverse("plans:plan_detail", args=[plan.code])
+    assert visitor.get(url).status_code == 404
+    assert url not in visitor.get(plan_page).content.decode()
+
+    plan_year_lock(plan=plan, fiscal_year=YEAR, user=committee["admin"])
+    text = page_text(visitor.get(url))
+    assert SHARED + "(委員長整理)" in text and RESPONSE in text and ON_PLAN in text
+    assert "まだ提出したばかりの対応" not in text and "対応を検討中です。" in text
+    assert "大学との連携を。" not in text  # merged, and the members' names are not shown
+    assert "dave" not in text and "erin" not in text
+    assert url in visitor.get(plan_page).content.decode()
+    answer = visitor.get(url)
+    assert "no-store" in answer["Cache-Control"]
+
+    plan_year_reopen(plan=plan, fiscal_year=YEAR, user=committee["admin"])
+    assert visitor.get(url).status_code == 404
+
+
+def test_a_locked_year_without_a_published_letter_shows_nothing(committee, subjects):
+    plan = subjects["plan"]
+    write(committee["member"], plan)
+    plan_year_lock(plan=plan, fiscal_year=YEAR, user=committee["admin"])
+    url = reverse("plans:public_opinions", args=[plan.code, YEAR])
+    assert Client().get(url).status_code == 404

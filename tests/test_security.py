@@ -292,6 +292,8 @@ MATRIX = {
     "plans:opinion_new": ("get", (403, 403, 200, LOGIN)),
     "plans:opinion": ("get", (403, 403, 200, LOGIN)),
     "plans:opinion_letter": ("get", (403, 403, 403, LOGIN)),
+    # Public once the year's report is published (locked); nothing published here: 404.
+    "plans:public_opinions": ("get", (404, 404, 404, 404)),
 }
 ROLES = ["admin", "staff_a", "committee", None]
 

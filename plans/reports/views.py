@@ -34,6 +34,7 @@ from plans.reports.opinions import (
     committee_view,
     letter_rows,
     opinions_sheet,
+    public_letter,
     published_letter,
 )
 from plans.reports.parts import (
@@ -341,6 +342,27 @@ def _report_workbook(plan, year):
     committee = opinions_sheet(plan, year, letter, letter_rows(plan, year, letter))
     return report_workbook_of_parts(
         plan, year, [part.content for part in parts], extra_sheets=[committee]
+    )
+
+
+# Published on purpose once the year's report is (the year locked): no login.
+def public_opinions(request, code, year):
+    """The year's 意見書 and the city's approved responses, for anyone, once the chair has
+    published it and the plan office the year's report (plans.reports.opinions.public_letter);
+    404 before, as if there were none."""
+    plan = get_plan_for_year(code, year)
+    letter = public_letter(plan, year)
+    if letter is None:
+        raise Http404("この年度の委員会の意見は、まだ公表されていません。")
+    return render(
+        request,
+        "reports/public_opinions.html",
+        {
+            "plan": plan,
+            "year": year,
+            "opinion_letter": letter,
+            "letter_rows": letter_rows(plan, year, letter),
+        },
     )
 
 

@@ -1,7 +1,8 @@
+from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 
 from plans.fiscal_years import default_entry_year
-from plans.models import Plan
+from plans.models import OpinionLetter, Plan
 
 # The plan's text (policies, measures, projects, indicators with baseline and target) is a
 # published document, so these pages need no login. Yearly results are not shown here.
@@ -17,5 +18,24 @@ def plan_detail(request, code):
     return render(
         request,
         "plans/plan_detail.html",
-        {"plan": plan, "report_year": default_entry_year(plan)},
+        {
+            "plan": plan,
+            "report_year": default_entry_year(plan),
+            "opinion_years": public_opinion_years(plan),
+        },
+    )
+
+
+def public_opinion_years(plan):
+    """The years whose 意見書 and responses the public may read: published by the chair, and
+    the year's report published by the plan office (the year locked, 確定)."""
+    return list(
+        OpinionLetter.objects.filter(
+            plan=plan,
+            status=OpinionLetter.Status.PUBLISHED,
+            plan__plan_years__fiscal_year=F("fiscal_year"),
+            plan__plan_years__is_locked=True,
+        )
+        .order_by("fiscal_year")
+        .values_list("fiscal_year", flat=True)
     )
