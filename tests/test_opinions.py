@@ -27,7 +27,7 @@ from plans.models import (
 )
 from plans.progress.entries import year_items
 from plans.progress.kinds import RESPONSES
-from plans.progress.opinions import LetterItem, letter_save, opinion_save
+from plans.progress.opinions import SUBJECT_FIELDS, LetterItem, letter_save, opinion_save
 from plans.progress.workflow import (
     WorkflowError,
     entry_approve,
@@ -638,3 +638,48 @@ def test_a_locked_year_without_a_published_letter_shows_nothing(committee, subje
     plan_year_lock(plan=plan, fiscal_year=YEAR, user=committee["admin"])
     url = reverse("plans:public_opinions", args=[plan.code, YEAR])
     assert Client().get(url).status_code == 404
+
+
+@pytest.mark.parametrize("reader", ["erin", "staff_a"])
+@pytest.mark.parametrize("name", ["plans:overview", "plans:measure", "plans:indicator"])
+def test_dashboard_query_counts_do_not_grow_with_opinions(committee, subjects, reader, name):
+    plan = subjects["plan"]
+    args = {
+        "plans:measure": [subjects["measure"].pk],
+        "plans:indicator": [subjects["indicator"].pk],
+    }
+    url = reverse(name, args=[plan.code, YEAR, *args.get(name, [])])
+    client = client_of(committee[reader])
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    kinds = [subjects["measure"], subjects["indicator"], None]
+    first = [write(committee["member"], plan, subject, "意見") for subject in kinds]
+    items = [
+        LetterItem(opinion.pk, position, "", None) for position, opinion in enumerate(first, 1)
+    ]
+    compile_letter(committee["chair"], plan, items, publish=True)
+    for opinion in first:
+        answer = respond(committee["admin"], opinion)
+        entry_approve(entry=answer, user=committee["gina"], version=answer.version)
+    count()  # the cached tables are built
+    few = count()
+    # Fifteen more items of the published 意見書, each with an approved response, made directly:
+    # a published 意見書 takes no new opinion through the services.
+    for n in range(15):
+        subject = kinds[n % 3]
+        opinion = CommitteeOpinion.objects.create(
+            plan=plan, fiscal_year=YEAR, author=committee["erin"], body=f"追加の意見{n}",
+            status="shared", letter_position=10 + n,
+            **({SUBJECT_FIELDS[type(subject)]: subject} if subject else {}),
+        )  # fmt: skip
+        OpinionResponse.objects.create(
+            opinion=opinion, fiscal_year=YEAR, response=f"追加の対応{n}", status="approved"
+        )
+    text = page_text(client.get(url))
+    last = {"plans:overview": 14, "plans:measure": 12, "plans:indicator": 13}[name]
+    assert f"追加の対応{last}" in text and RESPONSE in text
+    assert count() == few
