@@ -7,6 +7,7 @@ the history, the published version and the report, the .xlsx and the dashboards.
 """
 
 import io
+import logging
 import re
 from html import unescape
 
@@ -683,3 +684,29 @@ def test_dashboard_query_counts_do_not_grow_with_opinions(committee, subjects, r
     last = {"plans:overview": 14, "plans:measure": 12, "plans:indicator": 13}[name]
     assert f"追加の対応{last}" in text and RESPONSE in text
     assert count() == few
+
+
+def test_every_write_leaves_an_audit_line(
+    committee, subjects, caplog, django_capture_on_commit_callbacks
+):
+    caplog.set_level(logging.INFO, logger="portal.audit")
+    plan = subjects["plan"]
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = write(committee["member"], plan, share=False)
+        write(committee["member"], plan, opinion=draft)
+        compile_letter(committee["chair"], plan, [LetterItem(draft.pk, 1, "", None)])
+        compile_letter(committee["chair"], plan, [LetterItem(draft.pk, 1, "", None)], publish=True)
+        response = respond(committee["admin"], draft)
+        entry_approve(entry=response, user=committee["gina"], version=response.version)
+    lines = [
+        (r.audit["action"], r.audit["user"]) for r in caplog.records if r.name == "portal.audit"
+    ]
+    assert lines == [
+        ("opinion.save", "dave"),
+        ("opinion.share", "dave"),
+        ("opinion.compile", "frank"),
+        ("letter.save", "frank"),
+        ("letter.publish", "frank"),
+        ("entry.submit", "alice"),
+        ("entry.approve", "gina"),
+    ]
