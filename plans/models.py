@@ -721,6 +721,8 @@ class CommitteeOpinion(models.Model):
             return "計画全体"
         if self.indicator_id:
             return f"成果指標「{subject.name}」"
+        if self.measure_id:
+            return f"基本施策{subject}"
         return str(subject)
 
     @property

@@ -485,7 +485,8 @@ def test_members_see_shared_opinions_on_the_dashboards_before_publication(commit
     plan = subjects["plan"]
     write(committee["member"], plan, subjects["measure"])
     url = reverse("plans:measure", args=[plan.code, YEAR, subjects["measure"].pk])
-    assert SHARED in page_text(client_of(committee["erin"]).get(url))
+    text = page_text(client_of(committee["erin"]).get(url))
+    assert SHARED in text and f"基本施策{subjects['measure']} ・dave 委員" in text
     assert SHARED in page_text(
         client_of(committee["erin"]).get(reverse("plans:overview", args=[plan.code, YEAR]))
     )
