@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 
-from plans.roles import ADMINISTRATORS
+from plans.roles import ADMINISTRATORS, COMMITTEE_CHAIR, COMMITTEE_MEMBERS
 
 
 def _cached(user, name, compute):
@@ -20,6 +20,33 @@ def is_plan_admin(user):
     return user.is_superuser or _cached(
         user, "admin", lambda: user.groups.filter(name=ADMINISTRATORS).exists()
     )
+
+
+def _group_names(user):
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return _cached(user, "groups", lambda: frozenset(user.groups.values_list("name", flat=True)))
+
+
+def is_committee_member(user):
+    """A member of the 協働推進委員会 (the chair included): writes and reads opinions."""
+    return bool(_group_names(user) & {COMMITTEE_MEMBERS, COMMITTEE_CHAIR})
+
+
+def is_chair(user):
+    """The committee's chair (委員長): compiles and publishes the year's 意見書. Not implied by
+    being a superuser or the plan office: the 意見書 is the committee's own."""
+    return COMMITTEE_CHAIR in _group_names(user)
+
+
+def require_committee_member(user):
+    if not is_committee_member(user):
+        raise PermissionDenied("意見を書けるのは協働推進委員だけです。")
+
+
+def require_chair(user):
+    if not is_chair(user):
+        raise PermissionDenied("意見書の取りまとめと公表は委員長だけが行えます。")
 
 
 def department_ids(user):

@@ -1,8 +1,8 @@
-"""Accounts and groups in the admin: the plan office manages the three roles, nothing above them.
+"""Accounts and groups in the admin: the plan office manages the four roles, nothing above them.
 
 Django's own user admin lets anyone holding auth.change_user tick is_superuser, hand out raw
 permissions and set any account's password, a superuser's included. Here a person who is not a
-superuser sees and changes only the accounts that hold nothing beyond the three roles, can give
+superuser sees and changes only the accounts that hold nothing beyond the four roles, can give
 them only those roles, and cannot edit what a group may do. A superuser keeps Django's full admin.
 """
 
@@ -11,16 +11,16 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 
-from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
+from plans.roles import ADMINISTRATORS, COMMITTEE_CHAIR, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
 
-ROLE_GROUPS = [ADMINISTRATORS, DEPARTMENT_STAFF, COMMITTEE_MEMBERS]
+ROLE_GROUPS = [ADMINISTRATORS, DEPARTMENT_STAFF, COMMITTEE_MEMBERS, COMMITTEE_CHAIR]
 
 # Rights only a superuser may give; the form of anyone else does not have these fields.
 ABOVE_THE_ROLES = {"is_superuser", "user_permissions"}
 
 
 def role_accounts(users):
-    """The users that hold no right beyond the three roles: not a superuser, no permission of
+    """The users that hold no right beyond the four roles: not a superuser, no permission of
     their own, no group other than a role. Setting the password of any other account would hand
     over whatever it holds."""
     return (

@@ -28,7 +28,17 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult
-from plans.models import BasicPolicy, Department, Measure, MeasureAssessment, Plan, PlanYear
+from plans.models import (
+    BasicPolicy,
+    CommitteeOpinion,
+    Department,
+    Measure,
+    MeasureAssessment,
+    OpinionLetter,
+    OpinionResponse,
+    Plan,
+    PlanYear,
+)
 from plans.publication import plan_published_version_bump
 from projects.models import MeasureProject, Project, ProjectProgress
 
@@ -47,6 +57,9 @@ PLAN_MODELS = [
     Project,
     MeasureProject,
     ProjectProgress,
+    CommitteeOpinion,
+    OpinionLetter,
+    OpinionResponse,
 ]
 HISTORY_MODELS = [model.history.model for model in PLAN_MODELS if hasattr(model, "history")]
 MODELS_BY_LABEL = {model._meta.label_lower: model for model in PLAN_MODELS + HISTORY_MODELS}
@@ -113,6 +126,7 @@ def _plan_querysets(plan):
         Q(policy_id__in=policies.values("pk")) | Q(id__in=indicators.values("pk"))
     )
     project_history = history[Project].filter(Q(plan_id=plan.pk) | Q(id__in=projects.values("pk")))
+    opinions = CommitteeOpinion.objects.filter(plan=plan)
     return [
         Plan.objects.filter(pk=plan.pk),
         PlanYear.objects.filter(plan=plan),
@@ -124,6 +138,9 @@ def _plan_querysets(plan):
         projects,
         MeasureProject.objects.filter(project__plan=plan, measure__policy__plan=plan),
         ProjectProgress.objects.filter(project__plan=plan),
+        opinions,
+        OpinionLetter.objects.filter(plan=plan),
+        OpinionResponse.objects.filter(opinion__plan=plan),
         history[PlanYear].filter(
             Q(plan_id=plan.pk) | Q(id__in=PlanYear.objects.filter(plan=plan).values("pk"))
         ),
@@ -137,6 +154,9 @@ def _plan_querysets(plan):
         history[ProjectProgress].filter(
             Q(project_id__in=projects.values("pk")) | Q(project_id__in=project_history.values("id"))
         ),
+        history[CommitteeOpinion].filter(plan_id=plan.pk),
+        history[OpinionLetter].filter(plan_id=plan.pk),
+        history[OpinionResponse].filter(opinion_id__in=opinions.values("pk")),
     ]
 
 

@@ -1,7 +1,7 @@
 class EntryKindConverter:
     """The kind of yearly entry in a URL (plans.progress.kinds: each kind's slug)."""
 
-    regex = "indicators|projects|measures"
+    regex = "indicators|projects|measures|responses"
 
     def to_python(self, value):
         return value

@@ -23,8 +23,30 @@ class VersionedEntryForm(forms.Form):
         return cleaned
 
 
-class MeasureAssessmentForm(VersionedEntryForm):
+class TextEntryForm(VersionedEntryForm):
+    """An entry of prose fields only (`TEXT_FIELDS`), kept as typed apart from the blanks
+    around it."""
+
+    TEXT_FIELDS = ()
+
+    def __init__(self, *args, target, **kwargs):
+        self.target = target
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def initial_for(cls, entry):
+        if entry is None:
+            return {"version": 0}
+        return {name: getattr(entry, name) for name in cls.TEXT_FIELDS} | {"version": entry.version}
+
+    def entry_values(self):
+        return {name: self.cleaned_data[name].strip() for name in self.TEXT_FIELDS}
+
+
+class MeasureAssessmentForm(TextEntryForm):
     """A measure's assessment for a fiscal year and the direction for the next."""
+
+    TEXT_FIELDS = ("assessment", "direction")
 
     assessment = forms.CharField(
         label="施策の評価",
@@ -39,22 +61,15 @@ class MeasureAssessmentForm(VersionedEntryForm):
         help_text="評価を受けて、次の年度にどう取り組むかを書いてください。",
     )
 
-    def __init__(self, *args, target, **kwargs):
-        self.measure = target
-        super().__init__(*args, **kwargs)
 
-    @classmethod
-    def initial_for(cls, assessment):
-        if assessment is None:
-            return {"version": 0}
-        return {
-            "assessment": assessment.assessment,
-            "direction": assessment.direction,
-            "version": assessment.version,
-        }
+class OpinionResponseForm(TextEntryForm):
+    """The city's response to an opinion of the committee's 意見書."""
 
-    def entry_values(self):
-        return {
-            "assessment": self.cleaned_data["assessment"].strip(),
-            "direction": self.cleaned_data["direction"].strip(),
-        }
+    TEXT_FIELDS = ("response",)
+
+    response = forms.CharField(
+        label="市の対応・対応方針",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="意見を受けて、市がどう対応するか、今後どう取り組むかを書いてください。",
+    )

@@ -593,3 +593,269 @@ class PolicyPublication(Publication):
     class Meta:
         verbose_name = "基本方針の公開版"
         verbose_name_plural = "基本方針の公開版"
+
+
+class OpinionStatus(models.TextChoices):
+    """Where a committee member's opinion stands: the member's own, or shown to the committee."""
+
+    DRAFT = "draft", "下書き"
+    SHARED = "shared", "委員会で共有"
+
+
+class CommitteeOpinionQuerySet(models.QuerySet):
+    def for_year(self, plan, fiscal_year):
+        """The opinions on a plan for one fiscal year, with what they are about and who wrote
+        them, oldest first."""
+        return (
+            self.filter(plan=plan, fiscal_year=fiscal_year)
+            .select_related("author", "policy", "measure__policy", "indicator__policy")
+            .order_by("created_at", "pk")
+        )
+
+    def seen_by_member(self, user):
+        """What a committee member sees: every member's shared opinions and their own drafts."""
+        return self.filter(Q(status=OpinionStatus.SHARED) | Q(author=user))
+
+    def in_letter(self):
+        """The opinions the chair put into the 意見書 as items of their own (not merged into
+        another), in the letter's order."""
+        return self.filter(
+            status=OpinionStatus.SHARED, letter_position__isnull=False, merged_into__isnull=True
+        ).order_by("letter_position", "pk")
+
+    def published(self):
+        """The items of published 意見書: what the staff and the plan office read, and what the
+        city responds to."""
+        return self.in_letter().filter(
+            plan__opinion_letters__fiscal_year=F("fiscal_year"),
+            plan__opinion_letters__status=OpinionLetter.Status.PUBLISHED,
+        )
+
+
+class CommitteeOpinion(models.Model):
+    """A committee member's opinion (意見) for a fiscal year on the plan as a whole, a policy,
+    a measure or an indicator: a private draft until the member shares it with the committee;
+    the chair (委員長) then puts it into the year's 意見書 (its place and wording there, or
+    merged into another opinion). Written only through plans/progress/opinions.py."""
+
+    Status = OpinionStatus
+
+    plan = models.ForeignKey(
+        Plan, verbose_name="計画", on_delete=models.CASCADE, related_name="committee_opinions"
+    )
+    fiscal_year = fiscal_year_field("年度")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="委員",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    # What the opinion is about: one of these, or none for the plan as a whole.
+    policy = models.ForeignKey(
+        BasicPolicy,
+        verbose_name="基本方針",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="committee_opinions",
+    )
+    measure = models.ForeignKey(
+        Measure,
+        verbose_name="基本施策",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="committee_opinions",
+    )
+    indicator = models.ForeignKey(
+        "indicators.Indicator",
+        verbose_name="成果指標",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="committee_opinions",
+    )
+    body = models.TextField("意見")
+    status = models.CharField(
+        "状態", max_length=20, choices=OpinionStatus, default=OpinionStatus.DRAFT
+    )
+    shared_at = models.DateTimeField("共有日時", null=True, blank=True)
+    letter_position = models.PositiveSmallIntegerField(
+        "意見書での順番", null=True, blank=True, help_text="空欄なら意見書に載せません。"
+    )
+    letter_text = models.TextField(
+        "意見書での文言", blank=True, help_text="委員長が整えた文言。空欄なら委員の意見のまま。"
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="統合先の意見",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged",
+    )
+    version = models.PositiveIntegerField("版", default=0, editable=False)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    history = HistoricalRecords()
+
+    objects = CommitteeOpinionQuerySet.as_manager()
+
+    # The city's response to an opinion is written by the plan office (plans.access.can_enter:
+    # an item without a department), like a measure's assessment that names none.
+    department = None
+    department_id = None
+
+    class Meta:
+        verbose_name = "委員会の意見"
+        verbose_name_plural = "委員会の意見"
+        ordering = ["plan", "fiscal_year", "letter_position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=fiscal_year_in_range("fiscal_year"), name="opinion_year_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OpinionStatus.values), name="opinion_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(policy__isnull=True, measure__isnull=True)
+                    | Q(policy__isnull=True, indicator__isnull=True)
+                    | Q(measure__isnull=True, indicator__isnull=True)
+                ),
+                name="opinion_about_one_subject",
+                violation_error_message="意見の対象は、計画全体・基本方針・基本施策・成果指標のどれか1つです。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject_label}への意見({format_fiscal_year(self.fiscal_year)})"
+
+    @property
+    def subject(self):
+        """What the opinion is about: an indicator, a measure, a policy, or None (the plan)."""
+        return self.indicator or self.measure or self.policy
+
+    @property
+    def subject_label(self):
+        subject = self.subject
+        if subject is None:
+            return "計画全体"
+        if self.indicator_id:
+            return f"成果指標「{subject.name}」"
+        if self.measure_id:
+            return f"基本施策{subject}"
+        return str(subject)
+
+    @property
+    def subject_policy_id(self):
+        """The policy the opinion concerns (through its measure or indicator), None for the plan."""
+        if self.indicator_id:
+            return self.indicator.policy_id
+        if self.measure_id:
+            return self.measure.policy_id
+        return self.policy_id
+
+    @property
+    def letter_wording(self):
+        """The opinion as the 意見書 prints it: the chair's wording, or the member's own."""
+        return self.letter_text or self.body
+
+
+class OpinionLetterStatus(models.TextChoices):
+    COMPILING = "compiling", "取りまとめ中"
+    PUBLISHED = "published", "公表済"
+
+
+class OpinionLetter(models.Model):
+    """The committee's 意見書 for a fiscal year, compiled by the chair from the shared opinions
+    and published once; after that it is not changed, and the city responds to its items."""
+
+    Status = OpinionLetterStatus
+
+    plan = models.ForeignKey(
+        Plan, verbose_name="計画", on_delete=models.CASCADE, related_name="opinion_letters"
+    )
+    fiscal_year = fiscal_year_field("年度")
+    preface = models.TextField("前文", blank=True, help_text="意見書の冒頭に載せる文章。")
+    status = models.CharField(
+        "状態", max_length=20, choices=OpinionLetterStatus, default=OpinionLetterStatus.COMPILING
+    )
+    published_at = models.DateTimeField("公表日時", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="公表した委員長",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField("版", default=0, editable=False)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "意見書"
+        verbose_name_plural = "意見書"
+        ordering = ["plan", "-fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "fiscal_year"],
+                name="one_opinion_letter_per_plan_and_year",
+                violation_error_message="この計画のこの年度の意見書はすでにあります。",
+            ),
+            models.CheckConstraint(
+                condition=fiscal_year_in_range("fiscal_year"), name="opinion_letter_year_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OpinionLetterStatus.values),
+                name="opinion_letter_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan.title} {format_fiscal_year(self.fiscal_year)} 意見書"
+
+    @property
+    def is_published(self):
+        return self.status == OpinionLetterStatus.PUBLISHED
+
+
+class OpinionResponse(YearlyEntry):
+    """The city's response (市の対応・対応方針) to an opinion of a published 意見書: the fourth
+    kind of yearly entry (plans/progress/kinds.py), written by the plan office and approved
+    like any other."""
+
+    target_field = "opinion"
+    plan_lookup = "opinion__plan"
+
+    opinion = models.ForeignKey(
+        CommitteeOpinion,
+        verbose_name="委員会の意見",
+        on_delete=models.CASCADE,
+        related_name="responses",
+    )
+    response = models.TextField(
+        "市の対応・対応方針", blank=True, help_text="意見を受けて、市がどう対応するか。"
+    )
+
+    class Meta(YearlyEntry.Meta):
+        verbose_name = "委員会の意見への市の対応"
+        verbose_name_plural = "委員会の意見への市の対応"
+        ordering = ["opinion", "fiscal_year"]
+        constraints = [
+            *YearlyEntry.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["opinion", "fiscal_year"],
+                name="one_response_per_opinion_and_year",
+                violation_error_message="この意見への市の対応はすでにあります。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.opinion}への市の対応"
+
+    @property
+    def plan(self):
+        return self.opinion.plan if self.opinion_id else None

@@ -5,6 +5,9 @@ from django.contrib.auth.models import Group, Permission
 ADMINISTRATORS = "計画管理者"
 DEPARTMENT_STAFF = "所管課担当者"
 COMMITTEE_MEMBERS = "協働推進委員"
+# The committee's chair: compiles the members' opinions into the year's 意見書 and publishes it.
+# Given beside 協働推進委員 (a chair without it is a member all the same).
+COMMITTEE_CHAIR = "委員長"
 
 PLAN_APPS = ["plans", "indicators", "projects"]
 
@@ -22,6 +25,7 @@ def _role_permissions():
         # they may see and change there is decided by their department and role.
         DEPARTMENT_STAFF: [],
         COMMITTEE_MEMBERS: [],
+        COMMITTEE_CHAIR: [],
     }
 
 

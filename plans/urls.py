@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from plans.converters import EntryKindConverter, FillInKindConverter
-from plans.progress.views import entry, next_plan, results, review
+from plans.progress.views import committee, entry, next_plan, results, review
 from plans.reports import views as reports
 from plans.views import public
 
@@ -16,6 +16,7 @@ item = f"{year}/<kind:kind>/<int:pk>"
 urlpatterns = [
     path("", public.plan_list, name="plan_list"),
     path("plans/<slug:code>/", public.plan_detail, name="plan_detail"),
+    path(f"plans/{year}/opinions/", reports.public_opinions, name="public_opinions"),
     path("start/", entry.start, name="start"),
     path("dashboard/", reports.dashboard_default, name="dashboard"),
     path(f"dashboard/{year}/", reports.overview, name="overview"),
@@ -31,6 +32,11 @@ urlpatterns = [
     path(f"entry/{year}/", entry.my_work, name="my_work_year"),
     path(f"entry/{item}/", entry.entry_page, name="entry"),
     path(f"entry/{item}/withdraw/", entry.withdraw, name="entry_withdraw"),
+    path("committee/", committee.committee_default, name="committee_default"),
+    path(f"committee/{year}/", committee.committee_year, name="committee"),
+    path(f"committee/{year}/opinions/new/", committee.opinion_page, name="opinion_new"),
+    path(f"committee/{year}/opinions/<int:pk>/", committee.opinion_page, name="opinion"),
+    path(f"committee/{year}/letter/", committee.letter_page, name="opinion_letter"),
     path("review/", review.review_default, name="review_default"),
     path(f"review/{year}/", review.review_year, name="review"),
     path(f"review/{item}/approve/", review.approve, name="entry_approve"),

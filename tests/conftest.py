@@ -14,12 +14,18 @@ from simple_history.models import HistoricalChanges
 from indicators.models import Indicator
 from plans.models import EntryStatus, Plan
 from plans.plan_file import plan_load, read_plan_file
-from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF, role_groups_sync
+from plans.roles import (
+    ADMINISTRATORS,
+    COMMITTEE_CHAIR,
+    COMMITTEE_MEMBERS,
+    DEPARTMENT_STAFF,
+    role_groups_sync,
+)
 from tests.factories import DepartmentFactory, IndicatorResultFactory, UserFactory
 
 OKAYAMA_PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "plans" / "okayama-kyodo-2021.toml"
 PLAN_APPS = ("plans", "indicators", "projects")
-ROLES = [ADMINISTRATORS, DEPARTMENT_STAFF, COMMITTEE_MEMBERS]
+ROLES = [ADMINISTRATORS, DEPARTMENT_STAFF, COMMITTEE_MEMBERS, COMMITTEE_CHAIR]
 
 # Speed is measured in bench/, never asserted in tests: Hypothesis's per-example deadline failed
 # property tests whenever the machine was busy (a fast-loop run beside other work, CI's 2 cores).

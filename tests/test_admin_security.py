@@ -24,7 +24,7 @@ from plans.progress.workflow import (
     plan_year_lock,
     plan_year_set_deadline,
 )
-from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
+from plans.roles import ADMINISTRATORS, COMMITTEE_CHAIR, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
 from tests.factories import (
     PASSWORD,
     IndicatorFactory,
@@ -260,12 +260,12 @@ def test_a_crafted_add_cannot_create_a_superuser(office):
     assert not mallory.is_superuser and not mallory.user_permissions.exists()
 
 
-def test_groups_offered_are_the_three_roles(office, personas):
+def test_groups_offered_are_the_four_roles(office, personas):
     Group.objects.create(name="システム管理")
     response = office.get(change_url(personas["staff_a"]))
     choices = response.context["adminform"].form.fields["groups"].queryset
     assert sorted(choices.values_list("name", flat=True)) == sorted(
-        [ADMINISTRATORS, DEPARTMENT_STAFF, COMMITTEE_MEMBERS]
+        [ADMINISTRATORS, DEPARTMENT_STAFF, COMMITTEE_MEMBERS, COMMITTEE_CHAIR]
     )
 
 

@@ -17,14 +17,18 @@ from django.utils import timezone
 from indicators.models import Indicator, IndicatorResult
 from plans.models import (
     BasicPolicy,
+    CommitteeOpinion,
     Department,
     EntryStatus,
     Measure,
     MeasureAssessment,
+    OpinionLetter,
+    OpinionResponse,
     Plan,
     PlanYear,
 )
-from plans.progress.kinds import INDICATORS, MEASURES, PROJECTS
+from plans.progress.kinds import INDICATORS, MEASURES, PROJECTS, RESPONSES
+from plans.progress.opinions import LetterItem, letter_save, opinion_save
 from plans.progress.workflow import (
     entry_approve,
     entry_return,
@@ -33,6 +37,7 @@ from plans.progress.workflow import (
     plan_year_reopen,
     plan_year_set_deadline,
 )
+from plans.roles import COMMITTEE_CHAIR
 from projects.models import MeasureProject, Project, ProjectProgress
 from tests.conftest import plan_rows_delete
 from tests.factories import IndicatorFactory, MeasureProjectFactory, PlanFactory
@@ -56,10 +61,23 @@ PLAN_MODELS = [
     Project,
     MeasureProject,
     ProjectProgress,
+    CommitteeOpinion,
+    OpinionLetter,
+    OpinionResponse,
 ]
 HISTORY_MODELS = [
     model.history.model
-    for model in (PlanYear, MeasureAssessment, Indicator, IndicatorResult, Project, ProjectProgress)
+    for model in (
+        PlanYear,
+        MeasureAssessment,
+        Indicator,
+        IndicatorResult,
+        Project,
+        ProjectProgress,
+        CommitteeOpinion,
+        OpinionLetter,
+        OpinionResponse,
+    )
 ]
 EVERY_TABLE = [
     *PLAN_MODELS,
@@ -148,6 +166,37 @@ def use_the_plan(plan, personas):
     )
     entry_approve(entry=assessment, user=admin, version=assessment.version)
     enter(MEASURES, measures[1], admin, {"assessment": "集計中"}, submit=False)
+
+    # The committee: two shared opinions (one merged into the other by the chair), a draft,
+    # the published 意見書 and the city's submitted response.
+    chair = personas["committee"]
+    chair.groups.add(Group.objects.get(name=COMMITTEE_CHAIR))
+    opinions = [
+        opinion_save(
+            plan=plan,
+            fiscal_year=YEAR,
+            user=chair,
+            opinion=None,
+            subject=subject,
+            body=body,
+            version=0,
+            share=share,
+        )
+        for subject, body, share in (
+            (measures[0], "若い世代の参加を広げること。", True),
+            (None, "大学との連携を。", True),
+            (indicators[0], "下書き", False),
+        )
+    ]
+    letter_save(
+        plan=plan, fiscal_year=YEAR, user=chair, preface="意見を述べる。", version=0,
+        items=[
+            LetterItem(opinions[0].pk, 1, "若い世代の参加を広げること(整理)。", None),
+            LetterItem(opinions[1].pk, None, "", opinions[0].pk),
+        ],
+        publish=True,
+    )  # fmt: skip
+    enter(RESPONSES, opinions[0], admin, {"response": "大学と連携した講座を開く。"})
 
     plan_year_set_deadline(plan=plan, fiscal_year=YEAR, user=admin, deadline=DEADLINE)
     plan_year_lock(plan=plan, fiscal_year=2021, user=admin)
@@ -311,7 +360,10 @@ def test_backup_names_users_and_departments_with_what_a_restore_needs(used_plan,
     document = backup()
     users = {user["username"]: user for user in document["users"]}
 
-    assert set(users) == {"alice", "bob"}  # charlie and dave touched nothing of the plan
+    # dave wrote the committee's opinions and published the 意見書 (as chair); charlie touched
+    # nothing of the plan. A restored dave is the chair again (his groups are in the file).
+    assert set(users) == {"alice", "bob", "dave"}
+    assert users["dave"]["groups"] == ["協働推進委員", "委員長"]
     alice = users["alice"]
     assert alice["password"] == User.objects.get(username="alice").password
     assert (alice["is_staff"], alice["is_superuser"], alice["groups"]) == (
@@ -358,7 +410,7 @@ def test_restore_into_an_empty_database_gives_back_the_same_backup(used_plan, tm
     assert without_created_at(backup()) == without_created_at(before)
     assert "番号(主キー)はバックアップのままです。" in output
     assert f"成果指標の実績 {len(rows_of(before, IndicatorResult))}件" in output
-    assert "ユーザー: 新規 2人、既存を使用 0人" in output
+    assert "ユーザー: 新規 3人、既存を使用 0人" in output
     assert User.objects.get(username="bob").check_password("test-password-123")
 
 
@@ -400,7 +452,7 @@ def test_existing_users_and_departments_are_used_as_they_are(used_plan, tmp_path
     assert set(Indicator.objects.exclude(department=None).values_list("department", flat=True)) == {
         department.pk
     }
-    assert "ユーザー: 新規 1人、既存を使用 1人" in output
+    assert "ユーザー: 新規 2人、既存を使用 1人" in output
     assert "所管課: 新規 0件、既存を使用 1件" in output
 
 

@@ -13,7 +13,7 @@ from indicators.models import Indicator, IndicatorResult
 from plans.models import Department, EntryStatus, MeasureAssessment
 from plans.progress.demo import DEMO_PASSWORD
 from plans.reports.evaluation import plan_evaluation
-from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
+from plans.roles import ADMINISTRATORS, COMMITTEE_CHAIR, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
 from projects.models import Project, ProjectProgress
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +51,8 @@ def test_creates_one_account_per_role_with_the_documented_password(settings, oka
     assert roles_of("demo-staff-a") == [DEPARTMENT_STAFF]
     assert roles_of("demo-staff-b") == [DEPARTMENT_STAFF]
     assert roles_of("demo-committee") == [COMMITTEE_MEMBERS]
+    assert roles_of("demo-chair") == [COMMITTEE_CHAIR]
+    assert roles_of("demo-admin-b") == [ADMINISTRATORS]
     admin = log_in(username="demo-admin", password=DEMO_PASSWORD)
     assert admin is not None and admin.is_staff and not admin.is_superuser
     staff = log_in(username="demo-staff-a", password=DEMO_PASSWORD)
@@ -87,7 +89,7 @@ def test_running_twice_changes_nothing_and_keeps_existing_assignments(settings, 
     output = create_demo_accounts()
 
     assert "既にあります" in output and "作成しました" not in output
-    assert get_user_model().objects.count() == 4
+    assert get_user_model().objects.count() == 6
     assert Department.objects.count() == 3
     assert Project.objects.get(name="フォーラムの開催").department == real
     assert log_in(username="demo-admin", password="changed-by-the-user") is not None

@@ -7,7 +7,8 @@ batch entries_submit), the entry page, the results import page (the entry or yea
 before the upload, or between the preview and the confirmation), the import_results command,
 and the admin, where entries and years are read-only. Whatever the door: refused, told in
 Japanese, and nothing changed. A measure's assessment (the third kind, issue 16) goes through
-the doors it has: the services, its entry page and the admin.
+the doors it has: the services, its entry page and the admin; the city's response to a
+committee opinion (the fourth) through the services and its entry page.
 """
 
 import io
@@ -23,8 +24,9 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 
 from indicators.models import Indicator, IndicatorResult
-from plans.models import Measure, MeasureAssessment, PlanYear
-from plans.progress.kinds import INDICATORS, MEASURES
+from plans.models import CommitteeOpinion, Measure, MeasureAssessment, OpinionResponse, PlanYear
+from plans.progress.kinds import INDICATORS, MEASURES, RESPONSES
+from plans.progress.opinions import LetterItem, letter_save
 from plans.progress.results_import import RESULT_KINDS
 from plans.progress.workflow import (
     Submission,
@@ -34,6 +36,8 @@ from plans.progress.workflow import (
     entry_save,
     plan_year_lock,
 )
+from plans.roles import ADMINISTRATORS, COMMITTEE_CHAIR, COMMITTEE_MEMBERS
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -499,3 +503,116 @@ def test_every_door_keeps_the_rule_for_an_assessment(assessment_world, rule, doo
 
     assert (ADMIN_REFUSAL if door == "admin" else rule.message) in told
     assert assessment_snapshot(world) == before
+
+
+# --- the city's response to a committee opinion (the fourth kind) ------------------------------
+# Its doors: the services and its entry page (no import, not in the admin). The plan office
+# writes it; another administrator approves it.
+
+
+@dataclass
+class ResponseRule:
+    response: str
+    message: str
+    arrange: Callable | None = None
+    published: bool = True
+
+
+def response_save(world, submit=False, response="講座を開く。"):
+    current = OpinionResponse.objects.filter(opinion=world.opinion).first()
+    return entry_save(
+        kind=RESPONSES, target=world.opinion, fiscal_year=YEAR, user=world.admin,
+        values={"response": response}, version=current.version if current else 0, submit=submit,
+    )  # fmt: skip
+
+
+def approve_a_response(world):
+    entry = response_save(world, submit=True)
+    entry_approve(entry=entry, user=world.second_admin, version=entry.version)
+
+
+RESPONSE_RULES = {
+    "no response before the 意見書 is published": ResponseRule(
+        "講座を開く。", "意見書が公表されるまで", published=False
+    ),
+    "the response is needed to submit": ResponseRule(" ", "市の対応・対応方針を入力"),
+    "locked year is refused": ResponseRule(
+        "講座を開く。", "確定(ロック)されているため変更できません", arrange=lock_the_year
+    ),
+    "approved response is protected": ResponseRule(
+        "講座を開く。", "承認済みのため変更できません", arrange=approve_a_response
+    ),
+}
+
+
+@dataclass
+class ResponseWorld(World):
+    opinion: CommitteeOpinion = None
+    second_admin: object = None
+
+
+def response_snapshot(world):
+    return (
+        list(OpinionResponse.objects.order_by("pk").values_list("status", "response", "version")),
+        OpinionResponse.history.count(),
+        list(PlanYear.objects.filter(plan=world.plan).values_list("fiscal_year", "is_locked")),
+    )
+
+
+def response_through_entry_save(world, rule):
+    with pytest.raises(WorkflowError) as refused:
+        response_save(world, submit=True, response=rule.response)
+    return str(refused.value)
+
+
+def response_through_entry_page(world, rule):
+    url = reverse("plans:entry", args=[world.plan.code, YEAR, "responses", world.opinion.pk])
+    current = OpinionResponse.objects.filter(opinion=world.opinion).first()
+    posted = {"response": rule.response, "version": str(current.version if current else 0),
+              "action": "submit"}  # fmt: skip
+    response = logged_in(world.admin).post(url, posted)
+    if not rule.published:
+        assert response.status_code == 404  # not an item until the 意見書 is published
+        return rule.message
+    assert response.status_code == 200
+    return visible_text(response)
+
+
+RESPONSE_DOORS = {
+    "entry_save": response_through_entry_save,
+    "entry page": response_through_entry_page,
+}
+
+
+@pytest.fixture
+def response_world(world, roles):
+    chair = UserFactory(username="frank")
+    chair.groups.add(roles[COMMITTEE_MEMBERS], roles[COMMITTEE_CHAIR])
+    second_admin = UserFactory(username="gina", is_staff=True)
+    second_admin.groups.add(roles[ADMINISTRATORS])
+    opinion = CommitteeOpinion.objects.create(
+        plan=world.plan, fiscal_year=YEAR, author=chair, status="shared", body="意見"
+    )
+    return ResponseWorld(
+        world.plan, world.indicator, world.admin, world.staff, world.files,
+        opinion=opinion, second_admin=second_admin,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("door", RESPONSE_DOORS)
+@pytest.mark.parametrize("rule", RESPONSE_RULES)
+def test_every_door_keeps_the_rule_for_a_response(response_world, rule, door):
+    world, rule = response_world, RESPONSE_RULES[rule]
+    chair = world.opinion.author
+    letter_save(
+        plan=world.plan, fiscal_year=YEAR, user=chair, preface="", version=0,
+        items=[LetterItem(world.opinion.pk, 1, "", None)], publish=rule.published,
+    )  # fmt: skip
+    if rule.arrange:
+        rule.arrange(world)
+    before = response_snapshot(world)
+
+    told = RESPONSE_DOORS[door](world, rule)
+
+    assert rule.message in told
+    assert response_snapshot(world) == before

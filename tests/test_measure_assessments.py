@@ -97,6 +97,7 @@ def test_every_kind_has_an_address():
             "indicators",
             "projects",
             "measures",
+            "responses",
         }
     )
 

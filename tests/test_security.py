@@ -17,11 +17,12 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult
-from plans.models import EntryStatus
+from plans.models import CommitteeOpinion, EntryStatus, OpinionLetter, OpinionResponse
 from plans.progress.kinds import INDICATORS
 from plans.progress.workflow import entry_save
+from plans.roles import COMMITTEE_CHAIR, COMMITTEE_MEMBERS
 from projects.models import Project
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 YEAR = 2025
 PRODUCTION_ENV = {
@@ -285,6 +286,15 @@ MATRIX = {
     "plans:year_reopen": ("post", (302, 403, 403, LOGIN)),
     "plans:year_deadline": ("post", (302, 403, 403, LOGIN)),
     "plans:next_plan": ("get", (200, 403, 403, LOGIN)),
+    # The committee's pages: everyone who logs in reads the published 意見書; only members
+    # write opinions (the committee member's own draft here), only the chair compiles.
+    "plans:committee_default": ("get", (302, 302, 302, LOGIN)),
+    "plans:committee": ("get", (200, 200, 200, LOGIN)),
+    "plans:opinion_new": ("get", (403, 403, 200, LOGIN)),
+    "plans:opinion": ("get", (403, 403, 200, LOGIN)),
+    "plans:opinion_letter": ("get", (403, 403, 403, LOGIN)),
+    # Public once the year's report is published (locked); nothing published here: 404.
+    "plans:public_opinions": ("get", (404, 404, 404, 404)),
 }
 ROLES = ["admin", "staff_a", "committee", None]
 
@@ -321,6 +331,11 @@ def url_for(name, setup):
         "plans:results_import_errors": [plan.code, YEAR],
         "plans:fill_in_file": [plan.code, YEAR, "indicators", setup["department_a"].pk],
     }
+    if name == "plans:opinion":
+        draft = CommitteeOpinion.objects.create(
+            plan=plan, fiscal_year=YEAR, author=setup["committee"], body="下書き"
+        )
+        args[name] = [plan.code, YEAR, draft.pk]
     if name in args:
         return reverse(name, args=args[name])
     try:
@@ -354,3 +369,42 @@ def test_permission_matrix_for_every_url(setup, name, role):
         assert response.url.startswith(reverse("login"))
     else:
         assert response.status_code == expected
+
+
+def test_a_committee_colleague_is_refused_the_addresses_he_should_not_use(setup, roles):
+    """erin, another member, tries dave's draft, publishing without being chair; the office
+    tries to respond before publication; the chair tries to edit the published 意見書."""
+    plan = setup["plan"]
+    erin = UserFactory(username="erin")
+    erin.groups.add(roles[COMMITTEE_MEMBERS])
+    chair = UserFactory(username="frank")
+    chair.groups.add(roles[COMMITTEE_MEMBERS], roles[COMMITTEE_CHAIR])
+    draft = CommitteeOpinion.objects.create(
+        plan=plan, fiscal_year=YEAR, author=setup["committee"], body=SECRET
+    )
+    shared = CommitteeOpinion.objects.create(
+        plan=plan, fiscal_year=YEAR, author=setup["committee"], body="共有", status="shared"
+    )
+    colleague, office, chair_client = Client(), Client(), Client()
+    colleague.force_login(erin)
+    office.force_login(setup["admin"])
+    chair_client.force_login(chair)
+    opinion_url = reverse("plans:opinion", args=[plan.code, YEAR, draft.pk])
+    letter_url = reverse("plans:opinion_letter", args=[plan.code, YEAR])
+    response_url = reverse("plans:entry", args=[plan.code, YEAR, "responses", shared.pk])
+    publish = {"version": "0", f"position-{shared.pk}": "1", "action": "publish"}
+
+    assert colleague.get(opinion_url).status_code == 403
+    edit = {"subject": "plan", "body": "書き換え", "version": "0", "action": "share"}
+    assert colleague.post(opinion_url, edit).status_code == 403
+    assert colleague.post(letter_url, publish).status_code == 403
+    assert office.get(response_url).status_code == 404  # nothing to respond to yet
+    office.post(response_url, {"response": "対応", "version": "0", "action": "submit"})
+    assert not OpinionResponse.objects.exists()
+
+    assert chair_client.post(letter_url, publish).status_code == 302
+    edited = chair_client.post(letter_url, publish | {"version": "1", "preface": "書き換え"})
+    assert "公表済み" in edited.content.decode()
+    draft.refresh_from_db()
+    assert draft.body == SECRET and draft.status == "draft"
+    assert OpinionLetter.objects.get(plan=plan, fiscal_year=YEAR).preface == ""

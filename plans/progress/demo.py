@@ -10,7 +10,13 @@ from indicators.models import Indicator, IndicatorResult
 from plans.fiscal_years import default_entry_year
 from plans.models import Department, EntryStatus, Measure, MeasureAssessment, Plan
 from plans.publication import plan_published_version_bump
-from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF, role_groups_sync
+from plans.roles import (
+    ADMINISTRATORS,
+    COMMITTEE_CHAIR,
+    COMMITTEE_MEMBERS,
+    DEPARTMENT_STAFF,
+    role_groups_sync,
+)
 from projects.models import Project, ProjectProgress
 
 DEMO_PASSWORD = "kyodo-demo-2025"
@@ -31,6 +37,10 @@ DEMO_ACCOUNTS = [
     DemoAccount("demo-staff-a", "市民", "一郎(デモ)", DEPARTMENT_STAFF, DEMO_DEPARTMENTS[0]),
     DemoAccount("demo-staff-b", "地域", "二郎(デモ)", DEPARTMENT_STAFF, DEMO_DEPARTMENTS[1]),
     DemoAccount("demo-committee", "委員", "三子(デモ)", COMMITTEE_MEMBERS),
+    # The committee's chair compiles the 意見書; a second administrator approves what the
+    # first writes (four eyes), such as the city's responses to the committee's opinions.
+    DemoAccount("demo-chair", "委員長", "四郎(デモ)", COMMITTEE_CHAIR),
+    DemoAccount("demo-admin-b", "協働", "五月(デモ)", ADMINISTRATORS),
 ]
 
 

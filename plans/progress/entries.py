@@ -56,9 +56,9 @@ def year_items(plan, fiscal_year, *, departments=None):
     """
     items = []
     for kind in KINDS.values():
-        targets = kind.targets(plan)
+        targets = kind.targets_for_year(plan, fiscal_year)
         if departments is not None:
-            targets = targets.filter(department__in=departments)
+            targets = kind.of_departments(targets, departments)
         entries = {
             getattr(entry, f"{kind.target_field}_id"): entry
             for entry in kind.entry_model.objects.for_targets(targets)

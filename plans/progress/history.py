@@ -20,10 +20,15 @@ HIDDEN_FIELDS = {
     "approved_by",
     "locked_at",
     "locked_by",
+    "author",
+    "shared_at",
+    "published_at",
+    "published_by",
     # What the entry belongs to does not change; the page already shows it.
     "indicator",
     "project",
     "measure",
+    "opinion",
     "plan",
     "fiscal_year",
 }

@@ -1,5 +1,5 @@
-"""The kinds of yearly entry: an indicator's result, a project's progress and a measure's
-assessment (施策の評価).
+"""The kinds of yearly entry: an indicator's result, a project's progress, a measure's
+assessment (施策の評価) and the city's response to a committee opinion (市の対応).
 
 The workflow, the pages and the permission checks are the same for all; what differs (the
 model, the form, what a submission needs, how the review queue shows it) is described here once
@@ -9,11 +9,30 @@ submitted entry on the review page.
 
 from indicators.models import Indicator, IndicatorResult
 from indicators.plausibility import plausibility_warnings
-from plans.models import Measure, MeasureAssessment
+from plans.fiscal_years import format_fiscal_year
+from plans.models import CommitteeOpinion, Measure, MeasureAssessment, OpinionResponse
 from projects.models import Project, ProjectProgress
 
 
-class RequiredFieldsKind:
+class Kind:
+    """What every kind shares: its items are the plan's targets (the same every year), entered
+    by the department each names."""
+
+    def targets_for_year(self, plan, fiscal_year):
+        """The items that take an entry for `fiscal_year`."""
+        return self.targets(plan)
+
+    def of_departments(self, targets, departments):
+        """Those of `targets` that the departments (ids) enter."""
+        return targets.filter(department__in=departments)
+
+    def closed_reason(self, target, fiscal_year):
+        """Why nobody may enter this item for the year now, or None: a rule of the kind's own,
+        judged by workflow.entry_refusal with the others."""
+        return None
+
+
+class RequiredFieldsKind(Kind):
     """A kind whose submission needs its `REQUIRED` fields (name -> label) filled in, and whose
     entries carry no plausibility flags."""
 
@@ -32,7 +51,7 @@ class RequiredFieldsKind:
         return []
 
 
-class IndicatorKind:
+class IndicatorKind(Kind):
     slug = "indicators"
     label = "成果指標"
     target_model = Indicator
@@ -171,7 +190,55 @@ class MeasureKind(RequiredFieldsKind):
         return MeasureAssessmentForm
 
 
+class ResponseKind(RequiredFieldsKind):
+    """The city's response (市の対応・対応方針) to an item of the committee's published 意見書:
+    written by the plan office (an opinion names no department), approved like any entry. An
+    opinion takes a response in its own year only, and only once its 意見書 is published."""
+
+    slug = "responses"
+    label = "委員会の意見への市の対応"
+    target_model = CommitteeOpinion
+    entry_model = OpinionResponse
+    target_field = OpinionResponse.target_field
+    template_name = "progress/response_entry.html"
+    review_template = "progress/review/_response.html"
+    REQUIRED = {"response": "市の対応・対応方針"}
+
+    def targets(self, plan):
+        return (
+            CommitteeOpinion.objects.filter(plan=plan)
+            .in_letter()
+            .select_related("policy", "measure__policy", "indicator")
+        )
+
+    def targets_for_year(self, plan, fiscal_year):
+        # Only a published 意見書's items: nothing to respond to before.
+        return self.targets(plan).filter(fiscal_year=fiscal_year).published()
+
+    def of_departments(self, targets, departments):
+        return targets.none()  # the plan office's
+
+    def closed_reason(self, opinion, fiscal_year):
+        if opinion.fiscal_year != fiscal_year:
+            return f"この意見は{format_fiscal_year(opinion.fiscal_year)}の意見書のものです。"
+        if not CommitteeOpinion.objects.filter(pk=opinion.pk).published().exists():
+            return "意見書が公表されるまで、市の対応は入力できません。"
+        return None
+
+    def plan_of(self, opinion):
+        return opinion.plan
+
+    def target_of(self, response):
+        return response.opinion
+
+    def form_class(self):
+        from plans.forms import OpinionResponseForm
+
+        return OpinionResponseForm
+
+
 INDICATORS = IndicatorKind()
 PROJECTS = ProjectKind()
 MEASURES = MeasureKind()
-KINDS = {kind.slug: kind for kind in (INDICATORS, PROJECTS, MEASURES)}
+RESPONSES = ResponseKind()
+KINDS = {kind.slug: kind for kind in (INDICATORS, PROJECTS, MEASURES, RESPONSES)}

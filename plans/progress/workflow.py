@@ -173,6 +173,8 @@ def entry_refusal(*, kind, plan_year, user, current, entry, version, submit, res
         return WorkflowError("この項目を入力する権限がありません。")
     if _version_of(current) != version:
         return ConcurrentEditError(current)
+    if reason := kind.closed_reason(kind.target_of(entry), plan_year.fiscal_year):
+        return WorkflowError(reason)
     if reason := entry_closed_reason(plan_year, user, current, resubmit=resubmit):
         return WorkflowError(reason)
     if submit and (problems := kind.submission_problems(entry)):
@@ -439,6 +441,8 @@ def _policies_showing(entry):
         policies = BasicPolicy.objects.filter(indicators__pk=entry.indicator_id)
     elif hasattr(entry, "measure_id"):
         policies = BasicPolicy.objects.filter(measures__pk=entry.measure_id)
+    elif hasattr(entry, "opinion_id"):
+        return []  # the committee's opinions are shown beside the policies' parts, not in them
     else:
         policies = BasicPolicy.objects.filter(measures__project_links__project_id=entry.project_id)
     return list(policies.order_by().values_list("pk", flat=True).distinct())

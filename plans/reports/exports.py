@@ -140,6 +140,9 @@ def _sheet(workbook, styles, title, plan, fiscal_year, headers, widths, row_coun
     return sheet
 
 
+# For the sheets written whole beside the tables (plans/reports/opinions.py: 委員会の意見).
+report_sheet = _sheet
+
 HEADER_ROWS = 3  # the title, the note and the table's header; the table's rows follow
 
 
@@ -324,11 +327,12 @@ def report_years(plan, fiscal_year):
     return range(plan.first_fiscal_year, fiscal_year + 1)
 
 
-def report_skeleton(output, plan, fiscal_year, indicator_count, project_count):
+def report_skeleton(output, plan, fiscal_year, indicator_count, project_count, extra_sheets=()):
     """The report's XlsxWriter workbook writing to `output`, everything in place but the
     tables' rows (`indicator_count` and `project_count` of them, for the print areas): the
-    formats, the sheets 成果指標 and 事業 with their titles, headers, widths and print setup.
-    Returns the workbook, its `_Styles` and the two sheets."""
+    formats, the sheets 成果指標 and 事業 with their titles, headers, widths and print setup,
+    then the small sheets `extra_sheets` write whole (each called with the workbook and its
+    `_Styles`). Returns the workbook, its `_Styles` and the two sheets."""
     workbook = xlsxwriter.Workbook(output, {"in_memory": True})
     styles = _Styles(workbook)
     headers, widths = _indicator_columns(report_years(plan, fiscal_year))
@@ -339,6 +343,8 @@ def report_skeleton(output, plan, fiscal_year, indicator_count, project_count):
             project_count,
         ),
     ]  # fmt: skip
+    for write in extra_sheets:
+        write(workbook, styles)
     return workbook, styles, sheets
 
 
@@ -355,8 +361,9 @@ def report_workbook(evaluation):
     )
 
 
-def report_workbook_of_parts(plan, fiscal_year, parts):
-    """The annual report from each policy's `ReportPart`, in the plan's order.
+def report_workbook_of_parts(plan, fiscal_year, parts, extra_sheets=()):
+    """The annual report from each policy's `ReportPart`, in the plan's order, and the sheets
+    `extra_sheets` write (see `report_skeleton`).
 
     XlsxWriter writes the workbook without the tables' rows (a few milliseconds), and the
     policies' rows, finished XML, go into each sheet's <sheetData> after its header rows,
@@ -368,7 +375,9 @@ def report_workbook_of_parts(plan, fiscal_year, parts):
         [row for part in parts for row in part.projects],
     ]
     skeleton = io.BytesIO()
-    workbook, _, _ = report_skeleton(skeleton, plan, fiscal_year, *map(len, tables))
+    workbook, _, _ = report_skeleton(
+        skeleton, plan, fiscal_year, *map(len, tables), extra_sheets=extra_sheets
+    )
     workbook.close()
     # XlsxWriter names the sheets' files in their order.
     names = {f"xl/worksheets/sheet{number}.xml": rows for number, rows in enumerate(tables, 1)}

@@ -35,6 +35,13 @@ from plans.reports.exports import (
     report_years,
 )
 from plans.reports.jinja import render_tables, templates_version
+from plans.reports.opinions import (
+    committee_view,
+    letter_rows,
+    opinions_sheet,
+    public_letter,
+    published_letter,
+)
 from plans.reports.parts import (
     cache_get_compressed,
     cache_set_compressed,
@@ -95,7 +102,7 @@ def dashboard_default(request):
     return redirect_to_default_year("plans:overview", plan)
 
 
-def _evaluation_page(request, code, year, template_name, tables_templates):
+def _evaluation_page(request, code, year, template_name, tables_templates, committee):
     """The overview and the print report: the plan's evaluation for the year. Their large
     tables, the same for every viewer, are rendered with Jinja2 (several times faster than
     Django's templates on thousands of rows) and kept in the cache until the plan's published
@@ -113,6 +120,9 @@ def _evaluation_page(request, code, year, template_name, tables_templates):
     tables, demo = _cached_compressed(
         published, name, year, lambda: _tables(plan, year, name, tables_templates, context)
     )
+    # The committee's opinions are rendered for each request: what one sees depends on who
+    # reads (plans/reports/opinions.py).
+    context |= committee(request.user, plan, year)
     # Escaped as it was rendered (autoescape on, Django's entities).
     return render(request, template_name, context | {"tables": mark_safe(tables), "demo": demo})
 
@@ -135,9 +145,23 @@ def _tables(plan, year, name, tables_templates, context):
     return summary_html + "".join(part.content for part in parts), summary.demo
 
 
+def _opinions_seen(user, plan, year):
+    """The year's opinions as this reader may see them (a member: the shared ones too)."""
+    view = committee_view(user, plan, year)
+    return {"view": view, "opinion_rows": view.rows}
+
+
+def _opinions_published(user, plan, year):
+    """The published 意見書 with the approved responses: what the report prints for everyone."""
+    letter = published_letter(plan, year)
+    return {"opinion_letter": letter, "letter_rows": letter_rows(plan, year, letter)}
+
+
 @login_required
 def overview(request, code, year):
-    return _evaluation_page(request, code, year, "reports/overview.html", OVERVIEW_TABLES)
+    return _evaluation_page(
+        request, code, year, "reports/overview.html", OVERVIEW_TABLES, _opinions_seen
+    )
 
 
 @login_required
@@ -186,7 +210,8 @@ def indicator_page(request, code, year, pk):
             "earlier": earlier,
             "successors": successors(indicator),
             "interim_basis": interim_basis(results, achievement),
-        },
+        }
+        | _opinions_about(request.user, plan, year, indicator=indicator),
     )
 
 
@@ -259,8 +284,16 @@ def measure_page(request, code, year, pk):
                 for record in [*progress.values(), *graded.values(), assessment]
                 if record
             ),
-        },
+        }
+        | _opinions_about(request.user, plan, year, measure=measure),
     )
+
+
+def _opinions_about(user, plan, year, *, indicator=None, measure=None):
+    """The opinions about one indicator or measure that this reader may see."""
+    view = committee_view(user, plan, year)
+    rows = view.about_indicator(indicator) if indicator else view.about_measure(measure)
+    return {"view": view, "opinion_rows": rows}
 
 
 def _grade_basis(graded_record, year):
@@ -293,7 +326,9 @@ def project_page(request, code, year, pk):
 
 @login_required
 def report_page(request, code, year):
-    return _evaluation_page(request, code, year, "reports/report.html", REPORT_BODY)
+    return _evaluation_page(
+        request, code, year, "reports/report.html", REPORT_BODY, _opinions_published
+    )
 
 
 @login_required
@@ -335,7 +370,32 @@ def _report_workbook(plan, year):
     parts = policy_parts(
         plan, year, REPORT_PART_NAME, lambda policy: report_part(policy, year, years)
     )
-    return report_workbook_of_parts(plan, year, [part.content for part in parts])
+    letter = published_letter(plan, year)
+    committee = opinions_sheet(plan, year, letter, letter_rows(plan, year, letter))
+    return report_workbook_of_parts(
+        plan, year, [part.content for part in parts], extra_sheets=[committee]
+    )
+
+
+# Published on purpose once the year's report is (the year locked): no login.
+def public_opinions(request, code, year):
+    """The year's 意見書 and the city's approved responses, for anyone, once the chair has
+    published it and the plan office the year's report (plans.reports.opinions.public_letter);
+    404 before, as if there were none."""
+    plan = get_plan_for_year(code, year)
+    letter = public_letter(plan, year)
+    if letter is None:
+        raise Http404("この年度の委員会の意見は、まだ公表されていません。")
+    return render(
+        request,
+        "reports/public_opinions.html",
+        {
+            "plan": plan,
+            "year": year,
+            "opinion_letter": letter,
+            "letter_rows": letter_rows(plan, year, letter),
+        },
+    )
 
 
 OPEN_DATA_WRITERS = {"csv": open_data_csv, "json": open_data_json}

@@ -1,7 +1,8 @@
+from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 
 from plans.fiscal_years import default_entry_year
-from plans.models import Plan
+from plans.models import OpinionLetter, Plan
 
 # The plan's text (policies, measures, projects, indicators with baseline and target) is a
 # published document, so these pages need no login. Yearly results are not shown here.
@@ -26,5 +27,21 @@ def plan_detail(request, code):
             "plan": plan,
             "report_year": default_entry_year(plan),
             "successors": list(plan.successors.all()),
+            "opinion_years": public_opinion_years(plan),
         },
+    )
+
+
+def public_opinion_years(plan):
+    """The years whose 意見書 and responses the public may read: published by the chair, and
+    the year's report published by the plan office (the year locked, 確定)."""
+    return list(
+        OpinionLetter.objects.filter(
+            plan=plan,
+            status=OpinionLetter.Status.PUBLISHED,
+            plan__plan_years__fiscal_year=F("fiscal_year"),
+            plan__plan_years__is_locked=True,
+        )
+        .order_by("fiscal_year")
+        .values_list("fiscal_year", flat=True)
     )

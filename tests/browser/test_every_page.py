@@ -5,11 +5,21 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from indicators.models import Indicator
-from plans.models import EntryStatus, Measure, MeasureAssessment
+from plans.models import (
+    CommitteeOpinion,
+    EntryStatus,
+    Measure,
+    MeasureAssessment,
+    OpinionLetter,
+    OpinionResponse,
+)
+from plans.roles import COMMITTEE_CHAIR
 from projects.models import Project
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import VIEWPORTS
@@ -64,7 +74,40 @@ def year_in_progress(seed_results, journey_plan, personas):
             status=status,
             entered_by=personas["staff_a"],
         )
-    return {"plan": journey_plan, "indicators": indicators, "project": project, "measure": measure}
+    opinions = _committee_year(journey_plan, measure, personas)
+    return {
+        "plan": journey_plan,
+        "indicators": indicators,
+        "project": project,
+        "measure": measure,
+        "opinions": opinions,
+    }
+
+
+def _committee_year(plan, measure, personas):
+    """The committee member (dave, also the chair here) wrote on measure 1-1: 2024's opinion is
+    in the published 意見書 with an approved response; 2025's is shared, another a draft."""
+    dave = personas["committee"]
+    dave.groups.add(Group.objects.get(name=COMMITTEE_CHAIR))
+    published = CommitteeOpinion.objects.create(
+        plan=plan, fiscal_year=2024, author=dave, measure=measure, status="shared",
+        body="若い世代の参加を広げる取組を求める。", letter_position=1,
+    )  # fmt: skip
+    OpinionLetter.objects.create(
+        plan=plan, fiscal_year=2024, status="published", published_by=dave,
+        published_at=timezone.now(), preface="2024年度の進捗について意見を述べます。",
+    )  # fmt: skip
+    OpinionResponse.objects.create(
+        opinion=published, fiscal_year=2024, response="大学と連携した講座を始める。",
+        status=EntryStatus.APPROVED, entered_by=personas["admin"],
+    )  # fmt: skip
+    shared = CommitteeOpinion.objects.create(
+        plan=plan, fiscal_year=2025, author=dave, status="shared", body="計画全体への意見。"
+    )
+    CommitteeOpinion.objects.create(
+        plan=plan, fiscal_year=2025, author=dave, body="まだ下書きの意見。"
+    )
+    return {"published": published, "shared": shared}
 
 
 def portal_pages(role, data, personas):
@@ -84,6 +127,15 @@ def portal_pages(role, data, personas):
         "基本施策の詳細": reverse("plans:measure", args=[code, 2024, measure.pk]),
         "事業の詳細": reverse("plans:project", args=[code, 2024, data["project"].pk]),
         "報告書(印刷用)": reverse("plans:report", args=[code, 2024]),
+        "委員会の意見(公表済)": reverse("plans:committee", args=[code, 2024]),
+        "委員会の意見(取りまとめ中)": reverse("plans:committee", args=[code, 2025]),
+    }
+    opinions = data["opinions"]
+    committee = {
+        "意見を書く": reverse("plans:opinion_new", args=[code, 2025]),
+        "意見(共有済)": reverse("plans:opinion", args=[code, 2025, opinions["shared"].pk]),
+        "意見書の取りまとめ(委員長)": reverse("plans:opinion_letter", args=[code, 2025]),
+        "意見書の取りまとめ(公表済)": reverse("plans:opinion_letter", args=[code, 2024]),
     }
     public = {
         "計画の一覧": reverse("plans:plan_list"),
@@ -105,7 +157,7 @@ def portal_pages(role, data, personas):
     if role == "anonymous":
         return public | {"ログイン(理由つき)": dashboards["進捗状況"]}
     if role == "committee":
-        return public | dashboards | {"権限のないページ(403)": entry["入力(担当一覧)"]}
+        return public | dashboards | committee | {"権限のないページ(403)": entry["入力(担当一覧)"]}
     if role == "staff_a":
         return (
             public
@@ -121,6 +173,9 @@ def portal_pages(role, data, personas):
             "確認・承認": reverse("plans:review", args=[code, 2025]),
             "確認・承認(すべて)": reverse("plans:review", args=[code, 2025]) + "?status=all",
             "実績の取込": reverse("plans:results_import", args=[code, 2025]),
+            "入力(市の対応)": reverse(
+                "plans:entry", args=[code, 2024, "responses", opinions["published"].pk]
+            ),
         }
     )
 

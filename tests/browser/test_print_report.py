@@ -87,6 +87,8 @@ def test_the_printed_report_has_a_cover_contents_summary_and_numbered_pages(
         printed = text.split("\f")[:pages]
         assert "目次" in printed[0] and "報告先" in printed[0] and "発行日" in printed[0]
         assert "計画全体の概要" in printed[1]
+        # The committee's opinions and the city's responses close the report, on a new page.
+        assert "委員会の意見と市の対応" in printed[-1] and "基本方針" not in printed[-1]
         for number, content in enumerate(printed, start=1):
             footer = re.search(rf"(?<!\d){number}\s*/\s*{pages}\s*$", content)
             assert footer, f"{number}ページにページ番号がない"
