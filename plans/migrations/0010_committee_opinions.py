@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('indicators', '0003_entry_demo_flag'),
-        ('plans', '0008_measure_assessment'),
+        ('plans', '0009_next_plan'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
