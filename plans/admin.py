@@ -41,7 +41,10 @@ class PlanAdmin(PublishedStructureAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["code", "title", "municipality", "status"]}),
         ("期間", {"fields": ["first_fiscal_year", "last_fiscal_year", "baseline_fiscal_year"]}),
-        ("進行管理", {"fields": ["reporting_bodies", "progress_management"]}),
+        (
+            "進行管理",
+            {"fields": ["reporting_bodies", "progress_management", "midterm_fiscal_year"]},
+        ),
         ("評価の基準", {"fields": ["grade_b_ratio", "grade_c_ratio"]}),
         ("確認・承認", {"fields": ["allow_self_approval"]}),
     ]

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from indicators.models import Indicator, IndicatorResult
-from plans.models import EntryStatus
+from plans.models import EntryStatus, Plan
 from plans.reports.evaluation import plan_evaluation
 from plans.reports.exports import (
     HEADER_ROWS,
@@ -162,9 +162,14 @@ def test_the_real_plan_reads_as_written_cell_by_cell(hostile_evaluation):
     assert_same_reading(cell_by_cell(plan, YEAR, rows), report_workbook(hostile_evaluation))
 
 
-class MadeUpPlan:
-    title = "架空市協働推進計画"
-    first_fiscal_year = 2021
+def made_up_plan():
+    """An unsaved plan: the rows need no database."""
+    return Plan(
+        title="架空市協働推進計画",
+        first_fiscal_year=2021,
+        last_fiscal_year=2025,
+        baseline_fiscal_year=2020,
+    )
 
 
 # openpyxl (the reader of this comparison) reads a shared string "x005F_" as "" although no
@@ -201,12 +206,12 @@ made_up_rows = st.lists(
 
 @given(made_up_rows)
 def test_any_rows_read_as_written_cell_by_cell(rows):
-    plan = MadeUpPlan()
+    plan = made_up_plan()
     assert_same_reading(cell_by_cell(plan, 2023, rows), spliced(plan, 2023, rows))
 
 
 def test_a_text_longer_than_a_cell_holds_is_cut_as_xlsxwriter_cuts_it():
-    plan = MadeUpPlan()
+    plan = made_up_plan()
     long_text = "あ" * 32765 + "🎌🎌"  # the second flag ends past 32,767 UTF-16 units
     rows = [ReportRows([], [[long_text, *[None] * (len(PROJECT_FORMATS) - 1)]])]
     new = spliced(plan, 2023, rows)

@@ -16,7 +16,7 @@ from indicators.models import Indicator
 from plans.dates import format_date
 from plans.downloads import PUBLIC, download_response
 from plans.fiscal_years import format_fiscal_year
-from plans.models import Measure, Plan
+from plans.models import Measure, Plan, ReportKind
 from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
 from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
@@ -25,6 +25,7 @@ from plans.reports.exports import (
     REPORT_PART_NAME,
     open_data_csv,
     open_data_json,
+    report_has_period,
     report_part,
     report_workbook_of_parts,
     report_years,
@@ -49,6 +50,17 @@ def _page_context(plan, year):
     }
 
 
+def kind_description(plan, year, kind):
+    """What the year's report is, in words: 「中間評価(計画期間5年のうち3年目)」."""
+    if kind is ReportKind.FINAL:
+        return (
+            f"総括(計画期間全体の評価: {format_fiscal_year(year)}と"
+            f"基準年度{format_fiscal_year(plan.baseline_fiscal_year)}の比較)"
+        )
+    plan_years = len(plan.fiscal_years)
+    return f"{kind.label}(計画期間{plan_years}年のうち{year - plan.first_fiscal_year + 1}年目)"
+
+
 def _cached(published, name, year, build):
     """What `build()` returns, built once per published version of the plan and kept in the
     cache (settings.CACHES) until the plan changes. Only what is the same for every viewer is
@@ -70,9 +82,6 @@ def _cached_compressed(published, name, year, build):
 # summary of the plan rendered for each view and a part per policy kept in the cache.
 OVERVIEW_TABLES = ("reports/overview_summary.html", "reports/overview_policy.html")
 REPORT_BODY = ("reports/report_cover.html", "reports/report_policy.html")
-
-# The kind of report on the cover; the mid-term evaluation and the final summary are to come.
-REPORT_KIND = "年次報告"
 
 PLAN_CODE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
@@ -97,13 +106,19 @@ def _evaluation_page(request, code, year, template_name, tables_templates):
     the changed policies' parts are built anew (`_tables`)."""
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)  # read before the policies' versions
+    kind = plan.report_kind(year)
     context = _page_context(plan, year) | {
         "years": range(plan.first_fiscal_year, year + 1),
+        "plan_years": plan.fiscal_years,
         # The report's date of issue is its data's: the same data always prints the same date.
         "issued_on": format_date(published.changed_at),
-        "report_kind": REPORT_KIND,
+        "kind": kind,
+        "report_kind": kind.label,
+        "kind_description": kind_description(plan, year, kind),
     }
-    name = f"{tables_templates[1]}.{templates_version()}"
+    # The kind is part of the tables' key: setting another mid-term year changes what a year's
+    # tables are, whether or not the change bumped the published version.
+    name = f"{tables_templates[1]}.{kind.value}.{templates_version()}"
     tables, demo = _cached_compressed(
         published, name, year, lambda: _tables(plan, year, name, tables_templates, context)
     )
@@ -271,8 +286,7 @@ def report_css(request, code, year):
     way to take text from the page in Chromium (no string-set), and the Content-Security-Policy
     allows no inline style."""
     plan = get_plan_for_year(code, year)
-    running_head = f"{plan.title} {format_fiscal_year(year)} 進捗状況報告書"
-    css = f":root {{ --report-running-head: {css_string(running_head)}; }}\n"
+    css = f":root {{ --report-running-head: {css_string(plan.report_title(year))}; }}\n"
     return HttpResponse(css, content_type="text/css; charset=utf-8")
 
 
@@ -291,17 +305,20 @@ def css_string(text):
 def report_xlsx(request, code, year):
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)
-    workbook = _cached(published, REPORT_PART_NAME, year, lambda: _report_workbook(plan, year))
+    # The kind is in the key: another mid-term year changes the file's title.
+    name = f"{REPORT_PART_NAME}.{plan.report_kind(year).value}"
+    workbook = _cached(published, name, year, lambda: _report_workbook(plan, year, name))
     return download_response(workbook, filename=f"{plan.code}-{year}-report.xlsx")
 
 
-def _report_workbook(plan, year):
+def _report_workbook(plan, year, name):
     """The .xlsx from each policy's rows, kept per policy as sheet XML: after a change of one
     policy only that one is evaluated and written (the file is assembled anew, kept per plan
     version)."""
     years = report_years(plan, year)
+    period = report_has_period(plan, year)
     parts = policy_parts(
-        plan, year, REPORT_PART_NAME, lambda policy: report_part(policy, year, years)
+        plan, year, name, lambda policy: report_part(policy, year, years, period=period)
     )
     return report_workbook_of_parts(plan, year, [part.content for part in parts])
 
