@@ -183,6 +183,17 @@ class Plan(models.Model):
             return ReportKind.MIDTERM
         return ReportKind.ANNUAL
 
+    def report_kind_description(self, fiscal_year):
+        """What the year's report is, in words: 「中間評価(計画期間5年のうち3年目)」."""
+        kind = self.report_kind(fiscal_year)
+        if kind is ReportKind.FINAL:
+            return (
+                f"総括(計画期間全体の評価: {format_fiscal_year(fiscal_year)}と"
+                f"基準年度{format_fiscal_year(self.baseline_fiscal_year)}の比較)"
+            )
+        year_number = fiscal_year - self.first_fiscal_year + 1
+        return f"{kind.label}(計画期間{len(self.fiscal_years)}年のうち{year_number}年目)"
+
     def report_title(self, fiscal_year):
         """The year's report as its running head and files name it, the kind included:
         「岡山市協働推進計画 2024年度 進捗状況報告書(年次報告)」."""

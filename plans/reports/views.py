@@ -16,7 +16,7 @@ from indicators.models import Indicator
 from plans.dates import format_date
 from plans.downloads import PUBLIC, download_response
 from plans.fiscal_years import format_fiscal_year
-from plans.models import Measure, Plan, ReportKind
+from plans.models import Measure, Plan
 from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
 from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
@@ -37,6 +37,9 @@ from plans.reports.parts import (
     parts_summary,
     policy_parts,
 )
+from plans.reports.word import WORD_FORMAT, WordReport
+from plans.reports.word import report_docx as word_report_docx
+from plans.reports.word import report_filename as word_report_filename
 from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
 
@@ -48,17 +51,6 @@ def _page_context(plan, year):
         "plans": Plan.objects.all(),
         "is_final_year": year == plan.last_fiscal_year,
     }
-
-
-def kind_description(plan, year, kind):
-    """What the year's report is, in words: 「中間評価(計画期間5年のうち3年目)」."""
-    if kind is ReportKind.FINAL:
-        return (
-            f"総括(計画期間全体の評価: {format_fiscal_year(year)}と"
-            f"基準年度{format_fiscal_year(plan.baseline_fiscal_year)}の比較)"
-        )
-    plan_years = len(plan.fiscal_years)
-    return f"{kind.label}(計画期間{plan_years}年のうち{year - plan.first_fiscal_year + 1}年目)"
 
 
 def _cached(published, name, year, build):
@@ -114,7 +106,7 @@ def _evaluation_page(request, code, year, template_name, tables_templates):
         "issued_on": format_date(published.changed_at),
         "kind": kind,
         "report_kind": kind.label,
-        "kind_description": kind_description(plan, year, kind),
+        "kind_description": plan.report_kind_description(year),
     }
     # The kind is part of the tables' key: setting another mid-term year changes what a year's
     # tables are, whether or not the change bumped the published version.
@@ -321,6 +313,29 @@ def _report_workbook(plan, year, name):
         plan, year, name, lambda policy: report_part(policy, year, years, period=period)
     )
     return report_workbook_of_parts(plan, year, [part.content for part in parts])
+
+
+@login_required
+def report_docx(request, code, year):
+    """The report as an editable Word document (`reports.word`): who may read the .xlsx may
+    read it; built from the whole plan's evaluation once per published version and kind."""
+    plan = get_plan_for_year(code, year)
+    published = plan_published_version(plan)
+    name = f"docx-{WORD_FORMAT}.{plan.report_kind(year).value}"
+    document = _cached(
+        published,
+        name,
+        year,
+        lambda: word_report_docx(
+            WordReport(
+                plan=plan,
+                fiscal_year=year,
+                issued_on=format_date(published.changed_at),
+                evaluation=plan_evaluation(plan, year),
+            )
+        ),
+    )
+    return download_response(document, filename=word_report_filename(plan, year))
 
 
 OPEN_DATA_WRITERS = {"csv": open_data_csv, "json": open_data_json}
