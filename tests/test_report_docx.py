@@ -26,7 +26,7 @@ from plans.dates import format_date
 from plans.models import EntryStatus, Measure, MeasureAssessment
 from plans.progress.workflow import entry_approve
 from plans.publication import plan_published_version
-from plans.reports.chart_images import TARGET, grade_bars_png, progress_chart_png
+from plans.reports.chart_images import BARS_SCALE, SCALE, TARGET, grade_bars_png, progress_chart_png
 from plans.reports.charts import GRADE_FILLS, grade_bars, progress_chart
 from plans.reports.word import POLICY_SECTIONS, SECTIONS
 from tests.factories import (
@@ -210,14 +210,14 @@ def test_the_chart_image_is_drawn_from_the_pages_geometry(seed_results):
         indicator=indicator, first_year=2021, last_year=2025, values={2021: indicator.target_value}
     )
     image = Image.open(io.BytesIO(progress_chart_png(chart))).convert("RGB")
-    assert image.size == (chart.width * 2, chart.height * 2)
+    assert image.size == (chart.width * SCALE, chart.height * SCALE)
     # The target's diamond is drawn where the SVG draws it, in its colour.
-    target = image.getpixel((round(chart.target.x * 2), round(chart.target.y * 2)))
+    target = image.getpixel((round(chart.target.x * SCALE), round(chart.target.y * SCALE)))
     assert hex_colour(target) == TARGET
     bars = grade_bars([("1", {Grade.A: 2, Grade.B: 0, Grade.C: 1, Grade.D: 0, Grade.NONE: 0})])
     bar_image = Image.open(io.BytesIO(grade_bars_png(bars, ["1"]))).convert("RGB")
     first = bars.bars[0].segments[0]
-    middle_of_a = (round((first.x + 2) * 2), round((bars.bars[0].y + 2) * 2))
+    middle_of_a = (round((first.x + 2) * BARS_SCALE), round((bars.bars[0].y + 2) * BARS_SCALE))
     assert hex_colour(bar_image.getpixel(middle_of_a)) == GRADE_FILLS[Grade.A]
 
 
@@ -383,3 +383,27 @@ def test_libreoffice_opens_the_document(committee, seed_results, tmp_path):
     assert positions == sorted(positions)
     assert body.count("計画期間の推移(総括)") == len(policies)
     assert "地域活動への市民の参加割合" in body
+
+
+def test_hostile_text_is_kept_as_text(committee, seed_results):
+    """Markup stays text, line breaks stay breaks, and control characters XML cannot hold (a
+    vertical tab pasted into an entry) are left out rather than breaking the file."""
+    measure = Measure.objects.get(policy__plan=seed_results, policy__number=1, number=1)
+    project = measure.project_links.order_by("position").first().project
+    ProjectProgressFactory(
+        project=project,
+        fiscal_year=2024,
+        activities="<b>太字</b> & 'quote'\r\n2行目\x0bと\x0cと\x1fと=SUM(A1)",
+        grade="B",
+        status=EntryStatus.APPROVED,
+    )
+    indicator = seed_results.policies.get(number=1).indicators.get(
+        name="地域活動への市民の参加割合"
+    )
+    indicator.results.filter(fiscal_year=2024).update(analysis="分析\x0bです\r\n次の行")
+    document = open_docx(committee, seed_results, 2024)
+    table = next(t for t in document.tables if cell_texts(t)[0][0] == "事業名")
+    assert cell_texts(table)[1][2] == "<b>太字</b> & 'quote'\n2行目ととと=SUM(A1)"
+    assert cell_texts(table)[1][3] == "B 順調"
+    analyses = [p.text for p in document.paragraphs if "(要因分析)" in p.text]
+    assert analyses == ["地域活動への市民の参加割合(要因分析): 分析です\n次の行"]

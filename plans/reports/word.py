@@ -9,6 +9,7 @@ the report (the committee's opinions, say) is one more function in one of them.
 """
 
 import io
+import re
 from dataclasses import dataclass
 
 from docx import Document
@@ -33,6 +34,7 @@ WORD_FORMAT = 1
 FONT = "Yu Gothic"  # Latin letters and figures
 EAST_ASIAN_FONT = "游ゴシック"  # Word falls back to a Japanese font where the reader lacks it
 TABLE_FONT_SIZE = Pt(8)
+COVER_FONT_SIZE = Pt(10)
 TEXT_WIDTH = 17.4  # cm: A4's 21 cm less the margins
 CHART_WIDTH = Cm(5.2)  # three to a row, as on the print page, inside the cells' margins
 SUMMARY_CHART_WIDTH = Cm(16)
@@ -78,6 +80,17 @@ def report_filename(plan, fiscal_year):
     return plan.report_title(fiscal_year).replace(" ", "_") + ".docx"
 
 
+# Characters XML 1.0 cannot hold (a vertical tab or another control character pasted from
+# somewhere into an entry): python-docx refuses them, so they are left out of the document.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(value):
+    """`value` as text a Word document can hold: line ends as "\n", no control characters."""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _NOT_XML.sub("", text)
+
+
 # The document's set-up: A4 portrait, Japanese fonts, the running head and page numbers.
 
 
@@ -99,12 +112,12 @@ def _set_up(document, report):
         _east_asian_font(style, EAST_ASIAN_FONT)
     document.styles["Normal"].font.size = Pt(10)
     core = document.core_properties
-    core.title = report.plan.report_title(report.fiscal_year)
+    core.title = xml_text(report.plan.report_title(report.fiscal_year))
     core.subject = report.kind.label
-    core.author = core.last_modified_by = report.plan.municipality
+    core.author = core.last_modified_by = xml_text(report.plan.municipality)
     _update_fields_on_open(document.settings.element)
     header = section.header.paragraphs[0]
-    header.text = report.plan.report_title(report.fiscal_year)
+    header.text = xml_text(report.plan.report_title(report.fiscal_year))
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -218,14 +231,17 @@ def _table(document, headers, rows, *, numeric=(), widths=None):
     return table
 
 
-def _cell_text(cell, text, *, bold=False, right=False):
+def _cell_text(cell, text, *, bold=False, right=False, size=TABLE_FONT_SIZE):
+    """The cell's text, a paragraph a line, in `size` on each run (the paragraphs' style, Normal,
+    would win over a table style's size)."""
     paragraph = cell.paragraphs[0]
-    for number, line in enumerate(str(text).splitlines() or [""]):
+    for number, line in enumerate(xml_text(text).split("\n")):
         if number:
             paragraph = cell.add_paragraph()
         run = paragraph.add_run(line)
-        run.font.size = TABLE_FONT_SIZE
-        run.bold = bold
+        run.font.size = size
+        if bold:
+            run.bold = True
         if right:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
@@ -249,7 +265,7 @@ def cover(document, report):
     kind.runs[0].font.size = Pt(16)
     kind.runs[0].bold = True
     document.add_paragraph(
-        f"{plan.title}\n{format_fiscal_year(year)} 進捗状況報告書", style="Title"
+        xml_text(f"{plan.title}\n{format_fiscal_year(year)} 進捗状況報告書"), style="Title"
     )
     facts = [
         ("自治体", plan.municipality),
@@ -265,8 +281,8 @@ def cover(document, report):
     table.style = "Table Grid"
     for label, value in facts:
         cells = table.add_row().cells
-        _cell_text(cells[0], label, bold=True)
-        _cell_text(cells[1], value)
+        _cell_text(cells[0], label, bold=True, size=COVER_FONT_SIZE)
+        _cell_text(cells[1], value, size=COVER_FONT_SIZE)
     document.add_paragraph(
         "承認済の値のみを集計しています。進捗率は基準値から目標値までの進み具合"
         "(累計の指標は累計÷目標)、達成率は実績÷目標です。"
@@ -363,7 +379,7 @@ def policies(document, report):
 
 
 def policy_heading(document, report, policy):
-    heading = document.add_heading(f"基本方針{policy.policy.number} {policy.policy.title}", 1)
+    heading = document.add_heading(xml_text(policy.policy), 1)
     heading.paragraph_format.page_break_before = True
     counts = "・".join(
         f"{grade.symbol} {grade.label} {count}" for grade, count in policy.rollup.counts.items()
@@ -427,7 +443,7 @@ def policy_charts(document, report, policy):
         for cell, item in zip(row.cells, policy.indicators[start : start + per_row], strict=False):
             chart = indicator_chart(item, report.plan)
             _picture(cell.paragraphs[0], progress_chart_png(chart), CHART_WIDTH)
-            caption = cell.add_paragraph(item.indicator.name, style="Caption")
+            caption = cell.add_paragraph(xml_text(item.indicator.name), style="Caption")
             caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
     document.add_paragraph(
         "グラフ: ● 実績・累計(承認済) □ 基準値 ◆ 目標値 - - - 期待される進捗"
@@ -442,8 +458,8 @@ def policy_analyses(document, report, policy):
         result = item.results[-1] if item.results else None
         if result and result.fiscal_year == report.fiscal_year and result.analysis:
             paragraph = document.add_paragraph()
-            paragraph.add_run(f"{item.indicator.name}(要因分析): ").bold = True
-            paragraph.add_run(result.analysis)
+            paragraph.add_run(xml_text(f"{item.indicator.name}(要因分析): ")).bold = True
+            paragraph.add_run(xml_text(result.analysis))
 
 
 def policy_period(document, report, policy):
@@ -497,7 +513,7 @@ def policy_measures(document, report, policy):
     """Each measure: its approved assessment and direction, and its projects' table."""
     for measure_evaluation in policy.measures:
         measure, assessment = measure_evaluation.measure, measure_evaluation.assessment
-        document.add_heading(f"基本施策{measure.code} {measure.title}", level=2)
+        document.add_heading(xml_text(f"基本施策{measure.code} {measure.title}"), level=2)
         for label, text in (
             ("施策の評価", assessment.assessment if assessment else ""),
             ("今後の取組方針", assessment.direction if assessment else ""),
@@ -505,7 +521,7 @@ def policy_measures(document, report, policy):
             paragraph = document.add_paragraph()
             paragraph.add_run(f"{label}: ").bold = True
             fallback = "承認済の評価はありません。" if label == "施策の評価" else "−"
-            paragraph.add_run(text or fallback)
+            paragraph.add_run(xml_text(text or fallback))
         rows = []
         for item in measure_evaluation.projects:
             progress = item.progress
