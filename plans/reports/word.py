@@ -9,6 +9,7 @@ the report (the committee's opinions, say) is one more function in one of them.
 """
 
 import io
+import itertools
 import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -19,6 +20,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.oxml.shape import CT_Inline
 from docx.shared import Cm, Mm, Pt
 
 from indicators.achievement import Grade, format_percent
@@ -276,8 +278,31 @@ def _grade(grade, note=""):
     return f"{text}\n({note})" if note else text
 
 
+def _paragraph(container, text="", style_id=None):
+    """A paragraph of `text` in the style `style_id` (Caption, Heading1 ...), set by its id:
+    python-docx finds a style by its name by reading every style, each time."""
+    paragraph = container.add_paragraph(text)
+    if style_id:
+        paragraph._p.style = style_id
+    return paragraph
+
+
+def _heading(document, text, level):
+    return _paragraph(document, text, f"Heading{level}")
+
+
 def _picture(paragraph, png, width):
-    paragraph.add_run().add_picture(io.BytesIO(png), width=width)
+    """The image at the end of `paragraph`, `width` wide. As python-docx's `add_picture`, but
+    numbering the drawings itself: python-docx finds the next number by reading every id in
+    the document, for each picture."""
+    part = paragraph.part
+    if "_report_drawing_ids" not in part.__dict__:
+        part._report_drawing_ids = itertools.count(part.next_id)
+    ids = part._report_drawing_ids
+    relationship, image = part.get_or_add_image(io.BytesIO(png))
+    cx, cy = image.scaled_dimensions(width, None)
+    inline = CT_Inline.new_pic_inline(next(ids), relationship, image.filename, cx, cy)
+    paragraph.add_run()._r.add_drawing(inline)
 
 
 # The sections, in the print report's order.
@@ -289,8 +314,8 @@ def cover(document, report):
     kind = document.add_paragraph(report.kind.label)
     kind.runs[0].font.size = Pt(16)
     kind.runs[0].bold = True
-    document.add_paragraph(
-        xml_text(f"{plan.title}\n{format_fiscal_year(year)} 進捗状況報告書"), style="Title"
+    _paragraph(
+        document, xml_text(f"{plan.title}\n{format_fiscal_year(year)} 進捗状況報告書"), "Title"
     )
     facts = [
         ("自治体", plan.municipality),
@@ -308,9 +333,10 @@ def cover(document, report):
         cells = table.add_row().cells
         _cell_text(cells[0], label, bold=True, size=COVER_FONT_SIZE)
         _cell_text(cells[1], value, size=COVER_FONT_SIZE)
-    document.add_paragraph(
+    _paragraph(
+        document,
         "承認済の値のみを集計しています。進捗率は基準値から目標値までの進み具合"
-        "(累計の指標は累計÷目標)、達成率は実績÷目標です。"
+        "(累計の指標は累計÷目標)、達成率は実績÷目標です。",
     )
     if report.demo:
         document.add_paragraph("デモ用データ: 動作確認用の架空の値が含まれています。").runs[
@@ -333,7 +359,7 @@ def contents(document, report):
     _field_char(document.add_paragraph(), "end")
     document.add_paragraph(
         "ページ番号はWordで開いたときに入ります(目次の上で右クリック →「フィールドの更新」)。",
-        style="Caption",
+        "Caption",
     )
     document.add_page_break()
 
@@ -347,11 +373,11 @@ def _fill_contents(document):
     )
     last = start
     for paragraph in document.paragraphs:
-        style = paragraph.style.name
-        if style not in ("Heading 1", "Heading 2"):
+        style = paragraph._p.style  # the id: python-docx's style by name reads every style
+        if style not in ("Heading1", "Heading2"):
             continue
         entry = document.add_paragraph(paragraph.text)
-        if style == "Heading 2":
+        if style == "Heading2":
             entry.paragraph_format.left_indent = Cm(1)
         last._p.addnext(entry._p)  # moved from the end of the document into the field
         last = entry
@@ -360,7 +386,7 @@ def _fill_contents(document):
 def summary(document, report):
     """The plan's totals, the grade counts per policy and their chart."""
     evaluation = report.evaluation
-    document.add_heading("計画全体の概要", level=1)
+    _heading(document, "計画全体の概要", 1)
     totals = evaluation.rollup
     text = f"成果指標 {totals.total}指標・平均進捗率 "
     if totals.mean_progress is None:
@@ -370,7 +396,7 @@ def summary(document, report):
     if totals.regressed:
         text += f"・基準値より後退 {totals.regressed}指標"
     document.add_paragraph(text)
-    document.add_paragraph("基本方針ごとの評価の件数(成果指標と事業の自己評価)", style="Caption")
+    _paragraph(document, "基本方針ごとの評価の件数(成果指標と事業の自己評価)", "Caption")
     headers = ["基本方針", "区分", *[f"{grade.symbol} {grade.label}" for grade in Grade], "計"]
     rows = []
     for policy in evaluation.policies:
@@ -385,10 +411,11 @@ def summary(document, report):
     )
     labels = [str(policy.policy.number) for policy in evaluation.policies]
     _picture(document.add_paragraph(), grade_bars_png(bars, labels), SUMMARY_CHART_WIDTH)
-    document.add_paragraph(
+    _paragraph(
+        document,
         "図 基本方針ごとの成果指標の評価の件数(左の数字は基本方針の番号。"
         "A 達成・B 順調・C やや遅れ・D 遅れ・- 評価不能。値は上の表と同じ)",
-        style="Caption",
+        "Caption",
     )
 
 
@@ -404,7 +431,7 @@ def policies(document, report):
 
 
 def policy_heading(document, report, policy):
-    heading = document.add_heading(xml_text(policy.policy), 1)
+    heading = _heading(document, xml_text(policy.policy), 1)
     heading.paragraph_format.page_break_before = True
     counts = "・".join(
         f"{grade.symbol} {grade.label} {count}" for grade, count in policy.rollup.counts.items()
@@ -414,7 +441,7 @@ def policy_heading(document, report, policy):
 
 def policy_indicators(document, report, policy):
     """The indicators' table: baseline, each year's approved value, target, progress, grade."""
-    document.add_heading("成果指標", level=2)
+    _heading(document, "成果指標", 2)
     years = report.years
     headers = [
         "指標名",
@@ -468,12 +495,13 @@ def policy_charts(document, report, policy):
         for cell, item in zip(row.cells, policy.indicators[start : start + per_row], strict=False):
             chart = indicator_chart(item, report.plan)
             _picture(cell.paragraphs[0], progress_chart_png(chart), CHART_WIDTH)
-            caption = cell.add_paragraph(xml_text(item.indicator.name), style="Caption")
+            caption = _paragraph(cell, xml_text(item.indicator.name), "Caption")
             caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    document.add_paragraph(
+    _paragraph(
+        document,
         "グラフ: ● 実績・累計(承認済) □ 基準値 ◆ 目標値 - - - 期待される進捗"
         "(基準値から目標値への直線)。値のない年度は線を途切れさせています。",
-        style="Caption",
+        "Caption",
     )
 
 
@@ -492,7 +520,7 @@ def policy_period(document, report, policy):
     approved value, the final value, the target, achieved or not, and the grade."""
     if report.kind is not ReportKind.FINAL:
         return
-    document.add_heading("計画期間の推移(総括)", level=2)
+    _heading(document, "計画期間の推移(総括)", 2)
     plan_years = report.plan.fiscal_years
     headers = [
         "指標名",
@@ -538,7 +566,7 @@ def policy_measures(document, report, policy):
     """Each measure: its approved assessment and direction, and its projects' table."""
     for measure_evaluation in policy.measures:
         measure, assessment = measure_evaluation.measure, measure_evaluation.assessment
-        document.add_heading(xml_text(f"基本施策{measure.code} {measure.title}"), level=2)
+        _heading(document, xml_text(f"基本施策{measure.code} {measure.title}"), 2)
         for label, text in (
             ("施策の評価", assessment.assessment if assessment else ""),
             ("今後の取組方針", assessment.direction if assessment else ""),
