@@ -25,7 +25,7 @@ from indicators.achievement import Grade
 from plans.dates import format_date
 from plans.models import EntryStatus, Measure, MeasureAssessment
 from plans.progress.workflow import entry_approve
-from plans.publication import plan_published_version
+from plans.publication import plan_published_version, plan_published_version_bump
 from plans.reports.chart_images import BARS_SCALE, SCALE, TARGET, grade_bars_png, progress_chart_png
 from plans.reports.charts import GRADE_FILLS, grade_bars, progress_chart
 from plans.reports.word import POLICY_SECTIONS, SECTIONS
@@ -407,3 +407,16 @@ def test_hostile_text_is_kept_as_text(committee, seed_results):
     assert cell_texts(table)[1][3] == "B 順調"
     analyses = [p.text for p in document.paragraphs if "(要因分析)" in p.text]
     assert analyses == ["地域活動への市民の参加割合(要因分析): 分析です\n次の行"]
+
+
+def test_made_up_values_are_marked_on_the_cover(committee, seed_results):
+    assert "デモ用データ" not in docx_text(open_docx(committee, seed_results, 2024))
+    indicator = seed_results.policies.get(number=2).indicators.first()
+    indicator.results.filter(fiscal_year=2024).update(is_demo=True)
+    plan_published_version_bump(plan=seed_results)
+    text = docx_text(open_docx(committee, seed_results, 2024))
+    assert "デモ用データ: 動作確認用の架空の値が含まれています。" in text
+
+
+def docx_text(document):
+    return "\n".join(paragraph.text for paragraph in document.paragraphs)
