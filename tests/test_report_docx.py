@@ -168,6 +168,8 @@ def test_the_tables_carry_the_figures_of_the_print_report(committee, seed_result
         "94%",
         "C やや遅れ",
     ]
+    assert rows[1][0] == "若者(20歳代)の地域活動への参加割合"
+    assert rows[1][-1] == "D 遅れ・後退"  # below its baseline, as the print report says
     # The header row repeats on every page; a row is never split across pages.
     first_row = indicator_tables[0].rows[0]._tr
     assert first_row.trPr.find(qn("w:tblHeader")) is not None

@@ -28,6 +28,7 @@ from plans.fiscal_years import format_fiscal_year
 from plans.models import ReportKind
 from plans.reports.chart_images import grade_bars_png, progress_chart_png
 from plans.reports.charts import grade_bars
+from plans.reports.exports import report_years
 from plans.reports.jinja import amount, indicator_chart
 from plans.templatetags.plan_tags import indicator_value, yearly
 
@@ -59,7 +60,7 @@ class WordReport:
     @property
     def years(self):
         """The years of the indicators' table: the plan's first year to this one."""
-        return range(self.plan.first_fiscal_year, self.fiscal_year + 1)
+        return report_years(self.plan, self.fiscal_year)
 
     @property
     def demo(self):
@@ -273,9 +274,14 @@ def _cell_text(cell, text, *, bold=False, right=False, size=TABLE_FONT_SIZE):
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
-def _grade(grade, note=""):
-    text = f"{grade.symbol} {grade.label}"
+def _grade(grade, note="", *, regressed=False):
+    """「C やや遅れ・後退」 and, on a line of its own, the year its value is of."""
+    text = f"{grade.symbol} {grade.label}" + ("・後退" if regressed else "")
     return f"{text}\n({note})" if note else text
+
+
+def _achievement_grade(achievement):
+    return _grade(achievement.grade, achievement.basis_note, regressed=achievement.regressed)
 
 
 def _paragraph(container, text="", style_id=None):
@@ -339,9 +345,8 @@ def cover(document, report):
         "(累計の指標は累計÷目標)、達成率は実績÷目標です。",
     )
     if report.demo:
-        document.add_paragraph("デモ用データ: 動作確認用の架空の値が含まれています。").runs[
-            0
-        ].bold = True
+        warning = "デモ用データ: 動作確認用の架空の値が含まれています。"
+        document.add_paragraph().add_run(warning).bold = True
     document.add_page_break()
 
 
@@ -357,7 +362,8 @@ def contents(document, report):
     title.runs[0].font.size = Pt(14)
     _field_start(document.add_paragraph(), TOC_INSTRUCTION)
     _field_char(document.add_paragraph(), "end")
-    document.add_paragraph(
+    _paragraph(
+        document,
         "ページ番号はWordで開いたときに入ります(目次の上で右クリック →「フィールドの更新」)。",
         "Caption",
     )
@@ -455,9 +461,6 @@ def policy_indicators(document, report, policy):
     rows = []
     for item in policy.indicators:
         indicator, achievement = item.indicator, item.achievement
-        grade = _grade(achievement.grade, achievement.basis_note)
-        if achievement.regressed:
-            grade = grade.replace(achievement.grade.label, f"{achievement.grade.label}・後退", 1)
         rows.append(
             [
                 _indicator_name(indicator),
@@ -466,7 +469,7 @@ def policy_indicators(document, report, policy):
                 indicator_value(indicator, indicator.target_value),
                 format_percent(achievement.progress),
                 format_percent(achievement.ratio),
-                grade,
+                _achievement_grade(achievement),
             ]
         )
     if not rows:
@@ -539,7 +542,7 @@ def policy_period(document, report, policy):
             indicator_value(item.indicator, item.achievement.current_value),
             indicator_value(item.indicator, item.indicator.target_value),
             item.achievement.achieved_label,
-            _grade(item.achievement.grade, item.achievement.basis_note),
+            _achievement_grade(item.achievement),
         ]
         for item in policy.indicators
     ]
