@@ -25,6 +25,7 @@ Expected pace e_g = (g - f + 1) / N, clamped to [0, 1].
 Grade: A (達成) p >= 1; B (順調) p >= b_ratio * e_g; C (やや遅れ) p >= c_ratio * e_g;
 D (遅れ) below; NONE (評価不能) only when there is no value at all up to k, and then
 expected_pace is e_k. Defaults: b_ratio 1, c_ratio 0.6.
+Achieved (達成, the final summary's verdict): p >= 1, the same as grade A; 未達成 below.
 Regressed (後退): V strictly on the wrong side of B; for cumulative the mean annual value
 S_k / (number of years used) is compared with B. Plain ratio (達成率) = V / T (S_k / T for
 cumulative), None when T == 0.
@@ -154,6 +155,16 @@ class Achievement:
     def basis_note(self) -> str:
         """「2024年度の値による」 when the grade rests on an earlier year's value, else ""."""
         return basis_note(self.grade_year, self.fiscal_year)
+
+    @property
+    def achieved(self) -> bool | None:
+        """Whether the target is reached (progress >= 1, grade A); None without a value."""
+        return None if self.progress is None else self.progress >= 1
+
+    @property
+    def achieved_label(self) -> str:
+        """達成, 未達成, or 評価不能 without a value: the final summary's (総括) verdict."""
+        return {True: "達成", False: "未達成", None: Grade.NONE.label}[self.achieved]
 
     @property
     def has_value(self) -> bool:

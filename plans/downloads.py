@@ -16,6 +16,7 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json; charset=utf-8",
     "zip": "application/zip",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 # What a login protects must not stay in a shared proxy or on the office computer's disk.
 PRIVATE = "private, no-store"
@@ -50,7 +51,7 @@ def content_disposition(filename, *, inline=False):
 def download_response(content, *, filename, kind=None, inline=False, public=False):
     """A response that hands out `content` (bytes or text) as the file `filename`.
 
-    `kind` (xlsx, csv, json, zip) sets the content type; by default the name's extension.
+    `kind` (xlsx, csv, json, zip, docx) sets the content type; by default the name's extension.
     Files are private unless `public` (published open data): never stored by a cache.
     """
     kind = kind or filename.rpartition(".")[2].lower()

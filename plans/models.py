@@ -35,6 +35,16 @@ class PlanStatus(models.TextChoices):
     CLOSED = "closed", "終了"
 
 
+class ReportKind(models.TextChoices):
+    """Which report a year's dashboard and report are (chapter 6): every year the annual report,
+    in the plan's chosen middle year the mid-term evaluation, in its last year the final summary
+    over the whole period."""
+
+    ANNUAL = "annual", "年次報告"
+    MIDTERM = "midterm", "中間評価"
+    FINAL = "final", "総括"
+
+
 class PlanQuerySet(models.QuerySet):
     def with_structure(self):
         """Prefetch the whole plan text: policies, indicators, measures and their project rows."""
@@ -65,6 +75,14 @@ class Plan(models.Model):
         "報告先", blank=True, help_text="進捗状況を報告する会議体。1行に1つ記入します。"
     )
     progress_management = models.TextField("進行管理", blank=True)
+    midterm_fiscal_year = fiscal_year_field(
+        "中間評価の年度",
+        null=True,
+        blank=True,
+        help_text=(
+            "この年度の報告書は中間評価になります。空欄なら計画期間の3年目です(最終年度は総括)。"
+        ),
+    )
     grade_b_ratio = models.DecimalField(
         "評価B(順調)の基準",
         max_digits=4,
@@ -128,6 +146,18 @@ class Plan(models.Model):
                 condition=Q(status__in=PlanStatus.values), name="plan_status_valid"
             ),
             models.CheckConstraint(
+                condition=Q(midterm_fiscal_year__isnull=True)
+                | Q(
+                    midterm_fiscal_year__gte=F("first_fiscal_year"),
+                    midterm_fiscal_year__lt=F("last_fiscal_year"),
+                ),
+                name="plan_midterm_within_period",
+                violation_error_message=(
+                    "中間評価の年度は計画期間の初年度から最終年度の前年度までにしてください"
+                    "(最終年度は総括です)。"
+                ),
+            ),
+            models.CheckConstraint(
                 condition=Q(grade_c_ratio__gte=0, grade_b_ratio__gte=F("grade_c_ratio")),
                 name="plan_grade_thresholds_ordered",
                 violation_error_message=(
@@ -158,6 +188,40 @@ class Plan(models.Model):
     @property
     def fiscal_years(self):
         return range(self.first_fiscal_year, self.last_fiscal_year + 1)
+
+    @property
+    def midterm_year(self):
+        """The year of the mid-term evaluation: the one chosen, else the plan's third year (the
+        first when the period is shorter; a plan of one or two years has none but its last)."""
+        if self.midterm_fiscal_year is not None:
+            return self.midterm_fiscal_year
+        return min(self.first_fiscal_year + 2, self.last_fiscal_year)
+
+    def report_kind(self, fiscal_year):
+        """The kind of report (ReportKind) the year's dashboard and report are: the final
+        summary (総括) in the plan's last year, which the mid-term evaluation never takes."""
+        if fiscal_year == self.last_fiscal_year:
+            return ReportKind.FINAL
+        if fiscal_year == self.midterm_year:
+            return ReportKind.MIDTERM
+        return ReportKind.ANNUAL
+
+    def report_kind_description(self, fiscal_year):
+        """What the year's report is, in words: 「中間評価(計画期間5年のうち3年目)」."""
+        kind = self.report_kind(fiscal_year)
+        if kind is ReportKind.FINAL:
+            return (
+                f"総括(計画期間全体の評価: {format_fiscal_year(fiscal_year)}と"
+                f"基準年度{format_fiscal_year(self.baseline_fiscal_year)}の比較)"
+            )
+        year_number = fiscal_year - self.first_fiscal_year + 1
+        return f"{kind.label}(計画期間{len(self.fiscal_years)}年のうち{year_number}年目)"
+
+    def report_title(self, fiscal_year):
+        """The year's report as its running head and files name it, the kind included:
+        「岡山市協働推進計画 2024年度 進捗状況報告書(年次報告)」."""
+        kind = self.report_kind(fiscal_year)
+        return f"{self.title} {format_fiscal_year(fiscal_year)} 進捗状況報告書({kind.label})"
 
     @property
     def thresholds(self):

@@ -72,6 +72,7 @@ PLAN_KEYS = {
     "status",
     "reporting_bodies",
     "progress_management",
+    "midterm_fiscal_year",
 }
 POLICY_KEYS = {"number", "title", "bullets", "indicators", "measures"}
 INDICATOR_KEYS = {

@@ -26,6 +26,7 @@ urlpatterns = [
     path(f"dashboard/{year}/report/", reports.report_page, name="report"),
     path(f"dashboard/{year}/report.css", reports.report_css, name="report_css"),
     path(f"dashboard/{year}/report.xlsx", reports.report_xlsx, name="report_xlsx"),
+    path(f"dashboard/{year}/report.docx", reports.report_docx, name="report_docx"),
     path("open-data/<slug:code>.csv", reports.open_data, {"extension": "csv"}, name="open_csv"),
     path("open-data/<slug:code>.json", reports.open_data, {"extension": "json"}, name="open_json"),
     path("entry/", entry.my_work_default, name="my_work"),

@@ -178,6 +178,7 @@ def test_downloads_behind_the_login_are_not_stored(setup):
     plan = setup["plan"]
     for url in (
         reverse("plans:report_xlsx", args=[plan.code, YEAR]),
+        reverse("plans:report_docx", args=[plan.code, YEAR]),
         reverse(
             "plans:fill_in_file",
             args=[plan.code, YEAR, "indicators", setup["department_a"].pk],

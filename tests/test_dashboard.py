@@ -79,7 +79,8 @@ def test_a_year_without_approved_values_is_not_evaluable_never_zero(committee, o
 
 def test_final_year_reads_as_the_final_evaluation(committee, seed_results):
     visible = text(committee.get(page("plans:overview", seed_results, year=2025)))
-    assert "2025年度の進捗状況 最終評価(2025年度と基準年度2020年度の比較)" in visible
+    heading = "2025年度の進捗状況 総括(計画期間全体の評価: 2025年度と基準年度2020年度の比較)"
+    assert heading in visible
 
 
 def test_era_display_setting(committee, seed_results, settings):

@@ -164,7 +164,7 @@ def test_a_title_with_ampersand_g_keeps_its_page_header(evaluation):
     evaluation.plan.title = "R&G協働推進計画"
     sheet = workbook(evaluation)["事業"]
     assert sheet.oddHeader.center.text == "R&&G協働推進計画 2024年度"
-    assert sheet["A1"].value == "R&G協働推進計画 2024年度 進捗状況報告書"
+    assert sheet["A1"].value == "R&G協働推進計画 2024年度 進捗状況報告書(年次報告)"
 
 
 def test_every_table_cell_has_its_border_and_wraps_long_text(evaluation):

@@ -92,7 +92,7 @@ def test_the_report_workbook_holds_text_never_formulas(admin_client, hostile_pla
     assert response.status_code == 200
     assert_text_cells_only(response.content, [LINK, ANALYSIS, "+1件増", "@SUM(1+1)"])
     sheet = load_workbook(io.BytesIO(response.content))["成果指標"]
-    assert sheet["A1"].value == f"{LINK} 2024年度 進捗状況報告書"
+    assert sheet["A1"].value == f"{LINK} 2024年度 進捗状況報告書(年次報告)"
     # In a page header "&" starts a code (&A is the sheet name): the title's own is doubled.
     assert sheet.oddHeader.center.text == f"{LINK.replace('&', '&&')} 2024年度"
 

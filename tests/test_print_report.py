@@ -156,7 +156,7 @@ def test_the_running_head_stylesheet_names_the_plan_and_year(committee, seed_res
     response = committee.get(url)
 
     assert response["Content-Type"].startswith("text/css")
-    expected = f'--report-running-head: "{plan.title} 2024年度 進捗状況報告書";'
+    expected = f'--report-running-head: "{plan.title} 2024年度 進捗状況報告書(年次報告)";'
     assert expected in response.content.decode()
     assert f'href="{url}"' in report_html(committee, plan)
 

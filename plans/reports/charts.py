@@ -13,7 +13,7 @@ pace line from zero to the target.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from indicators.achievement import Aggregation, format_number
+from indicators.achievement import Aggregation, Grade, format_number
 
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 72, 24, 24, 48
@@ -195,7 +195,12 @@ def progress_chart(*, indicator, first_year, last_year, values, earlier=()):
     )
 
 
-# The report's summary chart: a stacked bar of grade counts per policy.
+# The report's summary chart: a stacked bar of grade counts per policy, in Bootstrap's colours as
+# the badges have them; the letter is always written.
+GRADE_FILLS = {Grade.A: "#198754", Grade.B: "#0b5ed7", Grade.C: "#ffc107", Grade.D: "#dc3545",
+               Grade.NONE: "#e9ecef"}  # fmt: skip
+GRADE_INKS = {Grade.A: "#fff", Grade.B: "#fff", Grade.C: "#000", Grade.D: "#fff",
+              Grade.NONE: "#000"}  # fmt: skip
 BAR_WIDTH, BAR_HEIGHT, BAR_GAP, BAR_LABEL = 640, 22, 10, 96
 
 

@@ -181,6 +181,22 @@ class PolicyEvaluation:
     rollup: Rollup  # of the indicators
     project_grades: dict  # each project once, even when listed under two measures
 
+    @property
+    def shows_demo(self):
+        """Whether the policy shows a value made up by the demo command (a result, a project's
+        record or the one its grade rests on, an assessment)."""
+        projects = [project for measure in self.measures for project in measure.projects]
+        return (
+            any(result.is_demo for item in self.indicators for result in item.results)
+            or any(
+                record.is_demo
+                for project in projects
+                for record in (project.progress, project.graded)
+                if record
+            )
+            or any(measure.assessment.is_demo for measure in self.measures if measure.assessment)
+        )
+
 
 @dataclass(frozen=True)
 class PlanEvaluation:

@@ -18,6 +18,7 @@ import xlsxwriter
 from indicators.achievement import Grade
 from indicators.models import VALUE_DIGITS
 from plans.fiscal_years import format_fiscal_year
+from plans.models import ReportKind
 from plans.spreadsheet_cells import (
     ROW_NUMBER,
     SHARED_INDEX,
@@ -115,8 +116,8 @@ def _sheet(workbook, styles, title, plan, fiscal_year, headers, widths, row_coun
     landscape, one page wide, the header row on every page, the plan in the page header; the
     print area covers the `row_count` rows the table will have."""
     sheet = workbook.add_worksheet(title)
+    xlsx_write_row(sheet, 0, [plan.report_title(fiscal_year)], [styles(TITLE)])
     fiscal_year = format_fiscal_year(fiscal_year)
-    xlsx_write_row(sheet, 0, [f"{plan.title} {fiscal_year} 進捗状況報告書"], [styles(TITLE)])
     xlsx_write_row(sheet, 1, [f"{title}(承認済の値のみ)"], [styles(PLAIN)])
     xlsx_write_row(sheet, 2, headers, [styles(HEADER)] * len(headers))
     for column, width in enumerate(widths):
@@ -214,11 +215,57 @@ def indicator_formats(places, year_count):
     ]
 
 
+PERIOD_SHEET = "計画期間の推移"
+
+
+def _period_columns(plan):
+    """The final summary's (総括) sheet 計画期間の推移: headers and column widths."""
+    headers = [
+        "基本方針",
+        "指標名",
+        "単位",
+        "集計方法",
+        "基準値",
+        "基準年度",
+        *[format_fiscal_year(year) for year in plan.fiscal_years],
+        "最終値",
+        "目標値",
+        "目標年度",
+        "達成状況",
+        "評価",
+        "評価の根拠年度",
+    ]
+    widths = [24, 36, 7, 9, 11, 11, *[11] * len(plan.fiscal_years), 11, 11, 11, 9, 12, 11]
+    return headers, widths
+
+
+def period_formats(places, year_count):
+    """The formats of a row of 計画期間の推移 (FORMATS' entries)."""
+    value = (BODY, _number_format(places))
+    return [
+        (WRAPPED, None),
+        (WRAPPED, None),
+        (BODY, None),
+        (BODY, None),
+        value,
+        (BODY, None),
+        *[value] * year_count,
+        value,
+        value,
+        (BODY, None),
+        (BODY, None),
+        (BODY, None),
+        (BODY, None),
+    ]
+
+
 class ReportRows(NamedTuple):
     """One policy's rows of the .xlsx report, as cell values: what the evaluation gives."""
 
     indicators: list  # (decimal places, the row's values)
     projects: list  # the row's values
+    # The final summary's 計画期間の推移: (decimal places, the row's values).
+    period: tuple | list = ()
 
 
 class ReportPart(NamedTuple):
@@ -228,6 +275,7 @@ class ReportPart(NamedTuple):
 
     indicators: list  # XlsxRows of 成果指標, their numbers left to fill in
     projects: list  # XlsxRows of 事業
+    period: tuple | list = ()  # XlsxRows of 計画期間の推移, in the final summary (総括) only
 
 
 # The name of the .xlsx's parts in the cache: changes with what they hold (FORMATS' order, the
@@ -235,22 +283,50 @@ class ReportPart(NamedTuple):
 REPORT_PART_NAME = "xlsx-rows-3"
 
 
-def report_rows(policy, fiscal_year, years):
-    """The rows of `policy` (a PolicyEvaluation) on the sheets 成果指標 and 事業."""
+def _yearly_cells(by_year, years):
+    cells = []
+    for year in years:
+        result = by_year.get(year)
+        if result is None:
+            cells.append(None)
+        elif result.not_measured:
+            cells.append("測定なし")
+        else:
+            cells.append(_value(result.value))
+    return cells
+
+
+def report_rows(policy, fiscal_year, years, *, period=False):
+    """The rows of `policy` (a PolicyEvaluation) on the sheets 成果指標 and 事業, and with
+    `period` (the final summary: `years` are the plan's) on 計画期間の推移."""
     indicator_rows = []
+    period_rows = []
     for item in policy.indicators:
         indicator, achievement = item.indicator, item.achievement
         by_year = {result.fiscal_year: result for result in item.results}
         current = by_year.get(fiscal_year)
-        yearly = []
-        for year in years:
-            result = by_year.get(year)
-            if result is None:
-                yearly.append(None)
-            elif result.not_measured:
-                yearly.append("測定なし")
-            else:
-                yearly.append(_value(result.value))
+        yearly = _yearly_cells(by_year, years)
+        if period:
+            period_rows.append(
+                (
+                    indicator.decimal_places,
+                    [
+                        f"{policy.policy.number} {policy.policy.title}",
+                        indicator.name,
+                        indicator.unit,
+                        indicator.get_aggregation_display(),
+                        _value(indicator.baseline_value),
+                        format_fiscal_year(indicator.baseline_year),
+                        *yearly,
+                        _value(achievement.current_value),
+                        _value(indicator.target_value),
+                        format_fiscal_year(indicator.target_year),
+                        achievement.achieved_label,
+                        _grade_text(achievement.grade),
+                        _grade_year_text(achievement.grade_year),
+                    ],
+                )
+            )
         values = [
             f"{policy.policy.number} {policy.policy.title}",
             indicator.name,
@@ -287,7 +363,7 @@ def report_rows(policy, fiscal_year, years):
                     _value(progress.settlement_amount) if progress else None,
                 ]
             )
-    return ReportRows(indicator_rows, project_rows)
+    return ReportRows(indicator_rows, project_rows, period_rows)
 
 
 def _interim_text(results):
@@ -304,9 +380,9 @@ def _format_indices(formats):
     return [FORMAT_INDICES[_format_key(*format_)] for format_ in formats]
 
 
-def report_part(policy, fiscal_year, years):
+def report_part(policy, fiscal_year, years, *, period=False):
     """The rows of `policy` (a PolicyEvaluation) as the sheets' XML."""
-    return report_part_of_rows(report_rows(policy, fiscal_year, years), len(years))
+    return report_part_of_rows(report_rows(policy, fiscal_year, years, period=period), len(years))
 
 
 def report_part_of_rows(rows, year_count):
@@ -318,8 +394,14 @@ def report_part_of_rows(rows, year_count):
             indicator_styles[places] = _format_indices(indicator_formats(places, year_count))
         indicators.append(xlsx_row_xml(values, indicator_styles[places]))
     project_styles = _format_indices(PROJECT_FORMATS)
+    period_styles = {}  # by decimal places
+    period = []
+    for places, values in rows.period:
+        if places not in period_styles:
+            period_styles[places] = _format_indices(period_formats(places, year_count))
+        period.append(xlsx_row_xml(values, period_styles[places]))
     return ReportPart(
-        indicators, [xlsx_row_xml(values, project_styles) for values in rows.projects]
+        indicators, [xlsx_row_xml(values, project_styles) for values in rows.projects], period
     )
 
 
@@ -327,12 +409,15 @@ def report_years(plan, fiscal_year):
     return range(plan.first_fiscal_year, fiscal_year + 1)
 
 
-def report_skeleton(output, plan, fiscal_year, indicator_count, project_count, extra_sheets=()):
+def report_skeleton(
+    output, plan, fiscal_year, indicator_count, project_count, period_count=None, extra_sheets=()
+):
     """The report's XlsxWriter workbook writing to `output`, everything in place but the
     tables' rows (`indicator_count` and `project_count` of them, for the print areas): the
     formats, the sheets 成果指標 and 事業 with their titles, headers, widths and print setup,
-    then the small sheets `extra_sheets` write whole (each called with the workbook and its
-    `_Styles`). Returns the workbook, its `_Styles` and the two sheets."""
+    with a `period_count` the final summary's 計画期間の推移, then the small sheets
+    `extra_sheets` write whole (each called with the workbook and its `_Styles`). Returns the
+    workbook, its `_Styles` and the sheets whose rows are spliced in."""
     workbook = xlsxwriter.Workbook(output, {"in_memory": True})
     styles = _Styles(workbook)
     headers, widths = _indicator_columns(report_years(plan, fiscal_year))
@@ -343,6 +428,11 @@ def report_skeleton(output, plan, fiscal_year, indicator_count, project_count, e
             project_count,
         ),
     ]  # fmt: skip
+    if period_count is not None:
+        headers, widths = _period_columns(plan)
+        sheets.append(
+            _sheet(workbook, styles, PERIOD_SHEET, plan, fiscal_year, headers, widths, period_count)
+        )
     for write in extra_sheets:
         write(workbook, styles)
     return workbook, styles, sheets
@@ -353,12 +443,19 @@ def report_workbook(evaluation):
 
     A project listed under two measures appears under each, as in the plan.
     """
-    years = report_years(evaluation.plan, evaluation.fiscal_year)
+    plan, fiscal_year = evaluation.plan, evaluation.fiscal_year
+    years = report_years(plan, fiscal_year)
+    period = report_has_period(plan, fiscal_year)
     return report_workbook_of_parts(
-        evaluation.plan,
-        evaluation.fiscal_year,
-        [report_part(policy, evaluation.fiscal_year, years) for policy in evaluation.policies],
+        plan,
+        fiscal_year,
+        [report_part(policy, fiscal_year, years, period=period) for policy in evaluation.policies],
     )
+
+
+def report_has_period(plan, fiscal_year):
+    """Whether the year's report is the final summary (総括), with its sheet 計画期間の推移."""
+    return plan.report_kind(fiscal_year) is ReportKind.FINAL
 
 
 def report_workbook_of_parts(plan, fiscal_year, parts, extra_sheets=()):
@@ -374,6 +471,8 @@ def report_workbook_of_parts(plan, fiscal_year, parts, extra_sheets=()):
         [row for part in parts for row in part.indicators],
         [row for part in parts for row in part.projects],
     ]
+    if report_has_period(plan, fiscal_year):
+        tables.append([row for part in parts for row in part.period])
     skeleton = io.BytesIO()
     workbook, _, _ = report_skeleton(
         skeleton, plan, fiscal_year, *map(len, tables), extra_sheets=extra_sheets

@@ -16,8 +16,7 @@ from django.template.loader import render_to_string
 from jinja2 import Environment, Undefined
 from markupsafe import Markup, escape
 
-from indicators.achievement import Grade
-from plans.reports.charts import grade_bars, progress_chart
+from plans.reports.charts import GRADE_FILLS, GRADE_INKS, grade_bars, progress_chart
 from plans.reports.evaluation import result_values
 from plans.templatetags.plan_tags import (
     GRADE_BADGES,
@@ -66,13 +65,6 @@ def linebreaksbr(value):
 
 def join(values, separator):
     return Markup(escape(separator).join(escape(value) for value in values))
-
-
-# The summary chart's colours, Bootstrap's as the badges have them; the letter is always written.
-GRADE_FILLS = {Grade.A: "#198754", Grade.B: "#0b5ed7", Grade.C: "#ffc107", Grade.D: "#dc3545",
-               Grade.NONE: "#e9ecef"}  # fmt: skip
-GRADE_INKS = {Grade.A: "#fff", Grade.B: "#fff", Grade.C: "#000", Grade.D: "#fff",
-              Grade.NONE: "#000"}  # fmt: skip
 
 
 def policy_grade_bars(policies):

@@ -127,12 +127,5 @@ def _part(key, policy, content):
         content=content,
         achievements=tuple(item.achievement for item in policy.indicators),
         project_grades={project.project.pk: project.grade for project in projects},
-        demo=any(result.is_demo for item in policy.indicators for result in item.results)
-        or any(
-            record.is_demo
-            for project in projects
-            for record in (project.progress, project.graded)
-            if record
-        )
-        or any(measure.assessment.is_demo for measure in policy.measures if measure.assessment),
+        demo=policy.shows_demo,
     )

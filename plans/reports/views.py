@@ -30,6 +30,7 @@ from plans.reports.exports import (
     REPORT_PART_NAME,
     open_data_csv,
     open_data_json,
+    report_has_period,
     report_part,
     report_workbook_of_parts,
     report_years,
@@ -49,6 +50,9 @@ from plans.reports.parts import (
     policy_parts,
 )
 from plans.reports.series import earlier_parts, successors
+from plans.reports.word import WORD_FORMAT, WordReport
+from plans.reports.word import report_docx as word_report_docx
+from plans.reports.word import report_filename as word_report_filename
 from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
 
@@ -84,9 +88,6 @@ def _cached_compressed(published, name, year, build):
 OVERVIEW_TABLES = ("reports/overview_summary.html", "reports/overview_policy.html")
 REPORT_BODY = ("reports/report_cover.html", "reports/report_policy.html")
 
-# The kind of report on the cover; the mid-term evaluation and the final summary are to come.
-REPORT_KIND = "年次報告"
-
 PLAN_CODE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
@@ -110,13 +111,19 @@ def _evaluation_page(request, code, year, template_name, tables_templates, commi
     the changed policies' parts are built anew (`_tables`)."""
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)  # read before the policies' versions
+    kind = plan.report_kind(year)
     context = _page_context(plan, year) | {
         "years": range(plan.first_fiscal_year, year + 1),
+        "plan_years": plan.fiscal_years,
         # The report's date of issue is its data's: the same data always prints the same date.
         "issued_on": format_date(published.changed_at),
-        "report_kind": REPORT_KIND,
+        "kind": kind,
+        "report_kind": kind.label,
+        "kind_description": plan.report_kind_description(year),
     }
-    name = f"{tables_templates[1]}.{templates_version()}"
+    # The kind is part of the tables' key: setting another mid-term year changes what a year's
+    # tables are, whether or not the change bumped the published version.
+    name = f"{tables_templates[1]}.{kind.value}.{templates_version()}"
     tables, demo = _cached_compressed(
         published, name, year, lambda: _tables(plan, year, name, tables_templates, context)
     )
@@ -338,8 +345,7 @@ def report_css(request, code, year):
     way to take text from the page in Chromium (no string-set), and the Content-Security-Policy
     allows no inline style."""
     plan = get_plan_for_year(code, year)
-    running_head = f"{plan.title} {format_fiscal_year(year)} 進捗状況報告書"
-    css = f":root {{ --report-running-head: {css_string(running_head)}; }}\n"
+    css = f":root {{ --report-running-head: {css_string(plan.report_title(year))}; }}\n"
     return HttpResponse(css, content_type="text/css; charset=utf-8")
 
 
@@ -358,17 +364,20 @@ def css_string(text):
 def report_xlsx(request, code, year):
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)
-    workbook = _cached(published, REPORT_PART_NAME, year, lambda: _report_workbook(plan, year))
+    # The kind is in the key: another mid-term year changes the file's title.
+    name = f"{REPORT_PART_NAME}.{plan.report_kind(year).value}"
+    workbook = _cached(published, name, year, lambda: _report_workbook(plan, year, name))
     return download_response(workbook, filename=f"{plan.code}-{year}-report.xlsx")
 
 
-def _report_workbook(plan, year):
+def _report_workbook(plan, year, name):
     """The .xlsx from each policy's rows, kept per policy as sheet XML: after a change of one
     policy only that one is evaluated and written (the file is assembled anew, kept per plan
     version)."""
     years = report_years(plan, year)
+    period = report_has_period(plan, year)
     parts = policy_parts(
-        plan, year, REPORT_PART_NAME, lambda policy: report_part(policy, year, years)
+        plan, year, name, lambda policy: report_part(policy, year, years, period=period)
     )
     letter = published_letter(plan, year)
     committee = opinions_sheet(plan, year, letter, letter_rows(plan, year, letter))
@@ -396,6 +405,29 @@ def public_opinions(request, code, year):
             "letter_rows": letter_rows(plan, year, letter),
         },
     )
+
+
+@login_required
+def report_docx(request, code, year):
+    """The report as an editable Word document (`reports.word`): who may read the .xlsx may
+    read it; built from the whole plan's evaluation once per published version and kind."""
+    plan = get_plan_for_year(code, year)
+    published = plan_published_version(plan)
+    name = f"docx-{WORD_FORMAT}.{plan.report_kind(year).value}"
+    document = _cached(
+        published,
+        name,
+        year,
+        lambda: word_report_docx(
+            WordReport(
+                plan=plan,
+                fiscal_year=year,
+                issued_on=format_date(published.changed_at),
+                evaluation=plan_evaluation(plan, year),
+            )
+        ),
+    )
+    return download_response(document, filename=word_report_filename(plan, year))
 
 
 OPEN_DATA_WRITERS = {"csv": open_data_csv, "json": open_data_json}

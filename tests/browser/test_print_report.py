@@ -92,5 +92,5 @@ def test_the_printed_report_has_a_cover_contents_summary_and_numbered_pages(
         for number, content in enumerate(printed, start=1):
             footer = re.search(rf"(?<!\d){number}\s*/\s*{pages}\s*$", content)
             assert footer, f"{number}ページにページ番号がない"
-            running_head = f"{demo_plan.title} 2024年度 進捗状況報告書"
+            running_head = f"{demo_plan.title} 2024年度 進捗状況報告書(年次報告)"
             assert running_head in content.split("\n", 3)[0], f"{number}ページに柱がない"
