@@ -53,7 +53,10 @@ class PlanAdmin(PublishedStructureAdminMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("進行管理", {"fields": ["reporting_bodies", "progress_management", "midterm_fiscal_year"]}),
+        (
+            "進行管理",
+            {"fields": ["reporting_bodies", "progress_management", "midterm_fiscal_year"]},
+        ),
         ("評価の基準", {"fields": ["grade_b_ratio", "grade_c_ratio"]}),
         ("確認・承認", {"fields": ["allow_self_approval"]}),
     ]

@@ -11,6 +11,7 @@ import logging
 import re
 from html import unescape
 
+import docx
 import openpyxl
 import pytest
 from django.db import connection
@@ -605,6 +606,41 @@ def test_the_print_report_ends_with_the_opinions_and_responses(published, commit
     assert text.index(SHARED) < text.index(RESPONSE) < text.index(ON_PLAN)
     assert "対応を検討中です。" in text  # the second item's response is not approved
     assert "大学との連携を。" not in text  # merged: its wording is the chair's item 1
+
+
+def test_the_word_report_ends_with_the_opinions_and_responses(published, committee):
+    """The .docx carries the same last section as the print report: a heading of its own (in
+    the table of contents), the items in the chair's order and wording, each response."""
+    plan = published["plan"]
+    response = respond(committee["admin"], published["on_indicator"])
+    entry_approve(entry=response, user=committee["gina"], version=response.version)
+    download = client_of(committee["staff_a"]).get(
+        reverse("plans:report_docx", args=[plan.code, YEAR])
+    )
+    document = docx.Document(io.BytesIO(download.content))
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings[-1] == "委員会の意見と市の対応"
+    table = document.tables[-1]
+    rows = [[cell.text for cell in row.cells] for row in table.rows]
+    assert rows[0] == ["番号", "対象", "委員会の意見", "市の対応・対応方針"]
+    assert [row[0] for row in rows[1:]] == ["1", "2"]
+    assert rows[1][2] == SHARED + "(委員長整理)" and rows[1][3] == RESPONSE
+    assert rows[2][2] == ON_PLAN and rows[2][3] == "対応を検討中です。"
+    assert "大学との連携を。" not in "".join(cell for row in rows for cell in row)
+
+
+def test_the_word_report_says_when_no_letter_is_published(committee, subjects):
+    plan = subjects["plan"]
+    write(committee["member"], plan, subjects["indicator"])  # shared, but nothing published
+    download = client_of(committee["member"]).get(
+        reverse("plans:report_docx", args=[plan.code, YEAR])
+    )
+    document = docx.Document(io.BytesIO(download.content))
+    texts = [p.text for p in document.paragraphs]
+    assert texts.index("委員会の意見と市の対応") < texts.index(
+        "2024年度の意見書はまだ公表されていません。"
+    )
+    assert SHARED not in "".join(texts)
 
 
 def test_the_public_reads_them_once_the_office_publishes_the_report(published, committee):

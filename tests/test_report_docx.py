@@ -94,8 +94,9 @@ def test_the_headings_are_the_print_reports_in_its_order(committee, seed_results
     found = headings(document)
     assert found == print_headings(committee, seed_results, year)
     assert found[0] == (1, "計画全体の概要")
-    policies = [text for level, text in found if level == 1][1:]
+    policies = [text for level, text in found if level == 1][1:-1]
     assert policies == [str(policy) for policy in seed_results.policies.all()]
+    assert found[-1] == (1, "委員会の意見と市の対応")
     # Each policy from a new page.
     starts = [p for p in document.paragraphs if p.style.name == "Heading 1"][1:]
     assert all(paragraph.paragraph_format.page_break_before for paragraph in starts)
@@ -357,6 +358,7 @@ def test_the_document_is_a_sequence_of_sections():
         "contents",
         "summary",
         "policies",
+        "committee_opinions",
     ]
     assert POLICY_SECTIONS[0].__name__ == "policy_heading"
 

@@ -161,7 +161,8 @@ def test_only_the_final_summary_has_the_period_table(committee, seed_results):
 def test_the_final_summary_xlsx_has_the_period_sheet(committee, seed_results):
     plan = seed_results
     book = workbook(committee, plan, 2025)
-    assert book.sheetnames == ["成果指標", "事業", PERIOD_SHEET]
+    # The committee's sheet (委員会の意見) always comes last, after the period's.
+    assert book.sheetnames == ["成果指標", "事業", PERIOD_SHEET, "委員会の意見"]
     sheet = book[PERIOD_SHEET]
     header = [cell.value for cell in sheet[3]]
     assert header == [

@@ -98,6 +98,16 @@ def _saved(instance, user):
     return instance
 
 
+def _midterm_year(source, request):
+    """The mid-term evaluation's year in the next plan: the same year of its period as the
+    source plan chose (its third year stays the third), or the default when the source set none
+    or the new period is too short for it."""
+    if source.midterm_fiscal_year is None:
+        return None
+    year = request.first_fiscal_year + (source.midterm_fiscal_year - source.first_fiscal_year)
+    return year if year < request.last_fiscal_year else None
+
+
 @transaction.atomic
 def next_plan_start(*, source, request, user=None):
     """Create the plan that follows `source` as `request` says; see the module's docstring.
@@ -133,6 +143,7 @@ def next_plan_start(*, source, request, user=None):
         status=request.status,
         predecessor=source,
         is_demo=request.is_demo or source.is_demo,
+        midterm_fiscal_year=_midterm_year(source, request),
     )
     _saved(plan, user)
     notes = []

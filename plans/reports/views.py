@@ -407,6 +407,18 @@ def public_opinions(request, code, year):
     )
 
 
+def _word_report(plan, year, published):
+    letter = published_letter(plan, year)
+    return WordReport(
+        plan=plan,
+        fiscal_year=year,
+        issued_on=format_date(published.changed_at),
+        evaluation=plan_evaluation(plan, year),
+        opinion_letter=letter,
+        letter_rows=tuple(letter_rows(plan, year, letter)),
+    )
+
+
 @login_required
 def report_docx(request, code, year):
     """The report as an editable Word document (`reports.word`): who may read the .xlsx may
@@ -418,14 +430,7 @@ def report_docx(request, code, year):
         published,
         name,
         year,
-        lambda: word_report_docx(
-            WordReport(
-                plan=plan,
-                fiscal_year=year,
-                issued_on=format_date(published.changed_at),
-                evaluation=plan_evaluation(plan, year),
-            )
-        ),
+        lambda: word_report_docx(_word_report(plan, year, published)),
     )
     return download_response(document, filename=word_report_filename(plan, year))
 

@@ -24,6 +24,7 @@ from docx.oxml.shape import CT_Inline
 from docx.shared import Cm, Mm, Pt
 
 from indicators.achievement import Grade, format_percent
+from plans.dates import format_date
 from plans.fiscal_years import format_fiscal_year
 from plans.models import ReportKind
 from plans.reports.chart_images import grade_bars_png, progress_chart_png
@@ -33,7 +34,7 @@ from plans.reports.jinja import amount, indicator_chart
 from plans.templatetags.plan_tags import indicator_value, yearly
 
 # Raised when the document's content changes, so that files kept by older code are not served.
-WORD_FORMAT = 1
+WORD_FORMAT = 2
 
 FONT = "Yu Gothic"  # Latin letters and figures
 EAST_ASIAN_FONT = "游ゴシック"  # Word falls back to a Japanese font where the reader lacks it
@@ -52,6 +53,8 @@ class WordReport:
     fiscal_year: int
     issued_on: str  # the date of issue, the published version's (as on the print page)
     evaluation: object  # reports.evaluation.PlanEvaluation
+    opinion_letter: object = None  # the year's published 意見書 (plans.models.OpinionLetter)
+    letter_rows: tuple = ()  # its items with their approved responses (reports.opinions)
 
     @property
     def kind(self):
@@ -599,7 +602,41 @@ def policy_measures(document, report, policy):
             document.add_paragraph("事業はありません。")
 
 
-SECTIONS = (cover, contents, summary, policies)
+def committee_opinions(document, report):
+    """The committee's opinions and the city's responses: the published 意見書's items in the
+    chair's order and wording, each with its approved response, as the print report ends."""
+    _heading(document, "委員会の意見と市の対応", 1).paragraph_format.page_break_before = True
+    letter = report.opinion_letter
+    year = format_fiscal_year(report.fiscal_year)
+    if letter is None:
+        document.add_paragraph(f"{year}の意見書はまだ公表されていません。")
+        return
+    body = (report.plan.reporting_body_list or ["協働推進委員会"])[0]
+    published = format_date(letter.published_at)
+    document.add_paragraph(
+        xml_text(f"{body}の{year}の意見書(公表 {published})と、それぞれの意見への市の対応です。")
+    )
+    if letter.preface:
+        document.add_paragraph(xml_text(letter.preface))
+    rows = [
+        [
+            str(row.opinion.letter_position),
+            xml_text(row.opinion.subject_label),
+            xml_text(row.wording),
+            xml_text(row.response.response) if row.response else "対応を検討中です。",
+        ]
+        for row in report.letter_rows
+    ]
+    _table(
+        document,
+        ["番号", "対象", "委員会の意見", "市の対応・対応方針"],
+        rows,
+        numeric=(0,),
+        widths=[1.2, 3.2, 6.5, 6.5],
+    )
+
+
+SECTIONS = (cover, contents, summary, policies, committee_opinions)
 POLICY_SECTIONS = (
     policy_heading,
     policy_indicators,
