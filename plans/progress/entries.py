@@ -50,13 +50,14 @@ class YearItem:
 
 
 def year_items(plan, fiscal_year, *, departments=None):
-    """Every indicator and project of the plan with its entry for the year, in plan order.
+    """Every indicator and project of the plan active in the year (見直し) with its entry for
+    the year, in plan order.
 
     `departments` (ids) limits them to those departments. Two queries per kind.
     """
     items = []
     for kind in KINDS.values():
-        targets = kind.targets(plan)
+        targets = kind.targets(plan, fiscal_year)
         if departments is not None:
             targets = targets.filter(department__in=departments)
         entries = {

@@ -9,8 +9,30 @@ submitted entry on the review page.
 
 from indicators.models import Indicator, IndicatorResult
 from indicators.plausibility import plausibility_warnings
+from plans.fiscal_years import format_fiscal_year
 from plans.models import Measure, MeasureAssessment
+from plans.revisions import is_active, status_note
 from projects.models import Project, ProjectProgress
+
+
+class RevisedKind:
+    """A kind whose items can be added mid-plan or ended (見直し): `targets(plan, fiscal_year)`
+    lists only the year's active ones, and no door takes an entry of an inactive one."""
+
+    def active(self, targets, fiscal_year):
+        if fiscal_year is None:
+            return targets.prefetch_related("revisions")
+        return targets.active_in(fiscal_year).prefetch_related("revisions")
+
+    def inactive_reason(self, target, fiscal_year):
+        """Why the item takes no entry for the year (added later, or ended), or None."""
+        revisions = [(revision.kind, revision.from_year) for revision in target.revisions.all()]
+        if is_active(revisions, fiscal_year):
+            return None
+        return (
+            f"「{target}」は{status_note(revisions)}のため、"
+            f"{format_fiscal_year(fiscal_year)}の入力はありません(計画の見直し)。"
+        )
 
 
 class RequiredFieldsKind:
@@ -32,7 +54,7 @@ class RequiredFieldsKind:
         return []
 
 
-class IndicatorKind:
+class IndicatorKind(RevisedKind):
     slug = "indicators"
     label = "成果指標"
     target_model = Indicator
@@ -41,11 +63,14 @@ class IndicatorKind:
     template_name = "progress/indicator_entry.html"
     review_template = "progress/review/_indicator.html"
 
-    def targets(self, plan):
-        return (
+    def targets(self, plan, fiscal_year=None):
+        """The plan's indicators (those active in `fiscal_year` when given), in plan order."""
+        return self.active(
             Indicator.objects.filter(policy__plan=plan)
             .select_related("policy", "department")
             .order_by("policy__number", "position")
+            .prefetch_related("yearly_targets"),
+            fiscal_year,
         )
 
     def plan_of(self, indicator):
@@ -109,7 +134,7 @@ class IndicatorKind:
         return []
 
 
-class ProjectKind(RequiredFieldsKind):
+class ProjectKind(RevisedKind, RequiredFieldsKind):
     slug = "projects"
     label = "事業"
     target_model = Project
@@ -119,12 +144,14 @@ class ProjectKind(RequiredFieldsKind):
     review_template = "progress/review/_project.html"
     REQUIRED = {"activities": "実施内容・実績", "grade": "自己評価", "outlook": "今後の方向性"}
 
-    def targets(self, plan):
-        return (
+    def targets(self, plan, fiscal_year=None):
+        """The plan's projects (those active in `fiscal_year` when given), in plan order."""
+        return self.active(
             Project.objects.filter(plan=plan)
             .select_related("department")
             .with_plan_order()
-            .order_by("code", "plan_order", "name")
+            .order_by("code", "plan_order", "name"),
+            fiscal_year,
         )
 
     def plan_of(self, project):
@@ -152,7 +179,10 @@ class MeasureKind(RequiredFieldsKind):
     review_template = "progress/review/_measure.html"
     REQUIRED = {"assessment": "施策の評価", "direction": "今後の取組方針"}
 
-    def targets(self, plan):
+    def inactive_reason(self, measure, fiscal_year):
+        return None
+
+    def targets(self, plan, fiscal_year=None):
         return (
             Measure.objects.filter(policy__plan=plan)
             .select_related("department")

@@ -16,15 +16,24 @@ from typing import NamedTuple
 from indicators.achievement import (
     Achievement,
     Grade,
+    Revision,
     Rollup,
     basis_note,
     count_grades,
     evaluate,
+    revision_note,
     rollup,
 )
-from indicators.models import Aggregation, Indicator, IndicatorResult
+from indicators.models import (
+    Aggregation,
+    Indicator,
+    IndicatorResult,
+    IndicatorRevision,
+    IndicatorYearTarget,
+)
 from plans.models import BasicPolicy, Measure, MeasureAssessment, Plan
-from projects.models import MeasureProject, Outlook, ProjectProgress
+from plans.revisions import RevisionKind, is_active
+from projects.models import MeasureProject, Outlook, ProjectProgress, ProjectRevision
 
 
 def result_values(results):
@@ -42,8 +51,16 @@ def result_values(results):
     return values
 
 
-def indicator_achievement(indicator, plan, fiscal_year, results):
-    """The achievement of one indicator for a fiscal year, from the results given."""
+def indicator_achievement(
+    indicator, plan, fiscal_year, results, *, revisions=None, yearly_targets=None
+):
+    """The achievement of one indicator for a fiscal year, from the results given, under its
+    revisions (見直し) and yearly targets (年度目標): those given, or an Indicator's own (read
+    through `revisions.all()` and `yearly_targets.all()`, so a prefetch serves them)."""
+    if revisions is None:
+        revisions = indicator.terms_revisions()
+    if yearly_targets is None:
+        yearly_targets = indicator.yearly_target_map()
     return evaluate(
         aggregation=indicator.aggregation,
         direction=indicator.direction,
@@ -54,6 +71,8 @@ def indicator_achievement(indicator, plan, fiscal_year, results):
         fiscal_year=fiscal_year,
         values=result_values(results),
         thresholds=plan.thresholds,
+        revisions=revisions,
+        yearly_targets=yearly_targets,
     )
 
 
@@ -116,11 +135,28 @@ class AssessmentRow(NamedTuple):
     is_demo: bool
 
 
+class RevisionRow(NamedTuple):
+    """A revision (見直し) of an indicator, as evaluate() and the pages take it."""
+
+    indicator_id: int
+    kind: str
+    from_year: int
+    name: str
+    unit: str
+    baseline_value: Decimal | None
+    target_value: Decimal | None
+
+
 @dataclass(frozen=True)
 class IndicatorEvaluation:
-    indicator: IndicatorRow
+    indicator: IndicatorRow  # with the name, unit, baseline and target in force (見直し)
     results: tuple  # ResultRow, oldest first
     achievement: Achievement
+
+    @property
+    def revision_note(self):
+        """「2024年度から目標値を見直し(旧: 50.8%)」 when a revision bears on the evaluation."""
+        return revision_note(self.achievement, self.indicator.decimal_places, self.indicator.unit)
 
 
 class ProjectEvaluation(NamedTuple):
@@ -178,6 +214,21 @@ RESULT_FIELDS = ResultRow._fields
 PROGRESS_FIELDS = ProgressRow._fields
 ASSESSMENT_FIELDS = AssessmentRow._fields
 LINK_FIELDS = ("measure_id", "project_id", "project__name", "project__department__name")
+REVISION_FIELDS = RevisionRow._fields
+
+
+def indicator_in_force(indicator, revisions, fiscal_year, achievement):
+    """The row as the year shows it: name and unit of the revisions up to the year, and the
+    baseline and target the achievement used (those in force in the year its grade rests on)."""
+    changes = {"baseline_value": achievement.baseline, "target_value": achievement.target}
+    for revision in revisions:
+        if revision.kind == RevisionKind.CHANGE and revision.from_year <= fiscal_year:
+            changes |= {
+                field: getattr(revision, field)
+                for field in ("name", "unit")
+                if getattr(revision, field)
+            }
+    return indicator._replace(**changes)
 
 
 def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
@@ -210,6 +261,22 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
         links = links.filter(measure__policy__in=policies)
         assessments = assessments.filter(measure__policy__in=policies)
     indicators = indicators.order_by("position", "pk").values_list(*INDICATOR_FIELDS)
+    revisions = defaultdict(list)
+    revision_rows = IndicatorRevision.objects.filter(indicator__in=indicators.values("pk"))
+    for revision in map(
+        RevisionRow._make, revision_rows.order_by("from_year", "pk").values_list(*REVISION_FIELDS)
+    ):
+        revisions[revision.indicator_id].append(revision)
+    yearly_targets = defaultdict(dict)
+    for indicator_id, year, value in IndicatorYearTarget.objects.filter(
+        indicator__in=indicators.values("pk")
+    ).values_list("indicator_id", "fiscal_year", "target_value"):
+        yearly_targets[indicator_id][year] = value
+    project_revisions = defaultdict(list)
+    for project_id, kind, from_year in ProjectRevision.objects.filter(
+        project__in=links.values("project_id")
+    ).values_list("project_id", "kind", "from_year"):
+        project_revisions[project_id].append((kind, from_year))
     results = defaultdict(list)
     for result in map(ResultRow._make, counted_results.values_list(*RESULT_FIELDS)):
         results[result.indicator_id].append(result)
@@ -230,14 +297,34 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
 
     indicators_by_policy = defaultdict(list)
     for indicator in map(IndicatorRow._make, indicators):
+        indicator_revisions = revisions[indicator.pk]
+        if not is_active([(r.kind, r.from_year) for r in indicator_revisions], fiscal_year):
+            continue
         indicator_results = tuple(results[indicator.pk])
-        achievement = indicator_achievement(indicator, plan, fiscal_year, indicator_results)
+        achievement = indicator_achievement(
+            indicator,
+            plan,
+            fiscal_year,
+            indicator_results,
+            revisions=[
+                Revision(r.from_year, r.baseline_value, r.target_value)
+                for r in indicator_revisions
+                if r.kind == RevisionKind.CHANGE
+            ],
+            yearly_targets=yearly_targets[indicator.pk],
+        )
         indicators_by_policy[indicator.policy_id].append(
-            IndicatorEvaluation(indicator, indicator_results, achievement)
+            IndicatorEvaluation(
+                indicator_in_force(indicator, indicator_revisions, fiscal_year, achievement),
+                indicator_results,
+                achievement,
+            )
         )
     projects = {}  # one row per project, however many measures list it
     links_by_measure = defaultdict(list)
     for measure_id, project_id, name, department in links:
+        if not is_active(project_revisions[project_id], fiscal_year):
+            continue
         project = projects.get(project_id) or projects.setdefault(
             project_id,
             _project_evaluation(

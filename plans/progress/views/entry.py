@@ -86,7 +86,7 @@ def _get_item(request, code, year, kind_slug, pk):
     require_entry_role(request.user)
     plan = get_plan_for_year(code, year)
     kind = KINDS[kind_slug]
-    target = get_object_or_404(kind.targets(plan), pk=pk)
+    target = get_object_or_404(kind.targets(plan, year), pk=pk)
     if not can_enter(request.user, target):
         department = target.department or "協働推進課"
         raise PermissionDenied(

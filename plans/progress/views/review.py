@@ -137,7 +137,7 @@ def _get_entry(request, code, year, kind_slug, pk):
     require_plan_admin(request.user)
     plan = get_plan_for_year(code, year)
     kind = KINDS[kind_slug]
-    target = get_object_or_404(kind.targets(plan), pk=pk)
+    target = get_object_or_404(kind.targets(plan, year), pk=pk)
     entry = kind.entry_model.objects.of(target, year)
     if entry is None:
         raise Http404("この年度の入力はまだありません。")
