@@ -216,6 +216,8 @@ class Indicator(models.Model):
         shown = Indicator(
             **{f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
         )
+        shown._state.fields_cache = dict(self._state.fields_cache)  # its policy, department
+        shown._prefetched_objects_cache = getattr(self, "_prefetched_objects_cache", {})
         for revision in self.revisions.all():
             if revision.kind == RevisionKind.CHANGE and revision.from_year <= fiscal_year:
                 revision.apply_to(shown)

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from indicators.models import IndicatorRevision, IndicatorYearTarget
 from plans.models import EntryStatus
-from projects.models import ProjectRevision
 from plans.progress.kinds import INDICATORS, MEASURES, PROJECTS
 from plans.progress.workflow import (
     entry_approve,
@@ -27,6 +26,7 @@ from plans.progress.workflow import (
     plan_year_set_deadline,
 )
 from plans.roles import ADMINISTRATORS, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
+from projects.models import ProjectRevision
 from tests.factories import (
     PASSWORD,
     IndicatorFactory,

@@ -9,7 +9,8 @@ view after a change builds them all.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -23,6 +24,7 @@ from indicators.achievement import (
     evaluate,
     revision_note,
     rollup,
+    terms_in_force,
 )
 from indicators.models import (
     Aggregation,
@@ -145,6 +147,9 @@ class RevisionRow(NamedTuple):
     unit: str
     baseline_value: Decimal | None
     target_value: Decimal | None
+    reason: str
+    decided_by: str
+    decided_on: object  # a date
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,19 @@ class IndicatorEvaluation:
     indicator: IndicatorRow  # with the name, unit, baseline and target in force (見直し)
     results: tuple  # ResultRow, oldest first
     achievement: Achievement
+    original: IndicatorRow | None = None  # as the plan printed it
+    revisions: tuple = ()  # RevisionRow, oldest first
+    yearly_targets: Mapping[int, Decimal] = field(default_factory=dict)
+
+    def terms_of(self, fiscal_year):
+        """The baseline and target in force in a year (`achievement.Terms`)."""
+        original = self.original or self.indicator
+        return terms_in_force(
+            baseline=original.baseline_value,
+            target=original.target_value,
+            revisions=_terms_revisions(self.revisions),
+            year=fiscal_year,
+        )
 
     @property
     def revision_note(self):
@@ -306,11 +324,7 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
             plan,
             fiscal_year,
             indicator_results,
-            revisions=[
-                Revision(r.from_year, r.baseline_value, r.target_value)
-                for r in indicator_revisions
-                if r.kind == RevisionKind.CHANGE
-            ],
+            revisions=_terms_revisions(indicator_revisions),
             yearly_targets=yearly_targets[indicator.pk],
         )
         indicators_by_policy[indicator.policy_id].append(
@@ -318,6 +332,9 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
                 indicator_in_force(indicator, indicator_revisions, fiscal_year, achievement),
                 indicator_results,
                 achievement,
+                original=indicator,
+                revisions=tuple(indicator_revisions),
+                yearly_targets=yearly_targets[indicator.pk],
             )
         )
     projects = {}  # one row per project, however many measures list it
@@ -374,6 +391,14 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     )
 
 
+def _terms_revisions(revisions):
+    return [
+        Revision(r.from_year, r.baseline_value, r.target_value)
+        for r in revisions
+        if r.kind == RevisionKind.CHANGE
+    ]
+
+
 def _project_evaluation(project, fiscal_year, progress, graded):
     record = progress.get(project.pk)
     graded_record = graded.get(project.pk)
@@ -391,3 +416,60 @@ def _project_grades(project_evaluations):
     """Count each project's grade once; a project without a counted record is 評価不能."""
     grades = {item.project.pk: item.grade for item in project_evaluations}
     return count_grades(grades.values())
+
+
+@dataclass(frozen=True)
+class YearRevision:
+    """A revision taking effect in a year, as the report's 計画の見直し lists it."""
+
+    item_kind: str  # 成果指標 or 事業
+    item: str  # the indicator's or project's name as the plan printed it
+    policy: str  # 基本方針1, or the measures' codes listing a project
+    kind: str  # 変更, 追加, 休止, 廃止, 終了
+    changes: str  # what a 変更 changes, as a person reads it ("" otherwise)
+    reason: str
+    decided_by: str
+    decided_on: object  # a date
+
+
+def year_revisions(plan, fiscal_year):
+    """The revisions of `plan` taking effect in the year (見直し), indicators first, in plan
+    order. A fixed number of queries."""
+    indicator_revisions = (
+        IndicatorRevision.objects.filter(indicator__policy__plan=plan, from_year=fiscal_year)
+        .select_related("indicator__policy")
+        .order_by("indicator__policy__number", "indicator__position", "pk")
+    )
+    project_revisions = (
+        ProjectRevision.objects.filter(project__plan=plan, from_year=fiscal_year)
+        .select_related("project")
+        .prefetch_related("project__measure_links__measure__policy")
+        .order_by("project__code", "project__name", "pk")
+    )
+    rows = [
+        YearRevision(
+            "成果指標",
+            revision.indicator.name,
+            f"基本方針{revision.indicator.policy.number}",
+            revision.get_kind_display(),
+            revision.changes() if revision.kind == RevisionKind.CHANGE else "",
+            revision.reason,
+            revision.decided_by,
+            revision.decided_on,
+        )
+        for revision in indicator_revisions
+    ]
+    rows += [
+        YearRevision(
+            "事業",
+            revision.project.name,
+            "、".join(link.measure.code for link in revision.project.measure_links.all()),
+            revision.get_kind_display(),
+            "",
+            revision.reason,
+            revision.decided_by,
+            revision.decided_on,
+        )
+        for revision in project_revisions
+    ]
+    return rows

@@ -11,7 +11,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from django.utils.safestring import mark_safe
 
-from indicators.achievement import basis_note, expected_value, format_number
+from indicators.achievement import basis_note, expected_value, format_number, terms_in_force
 from indicators.models import Indicator
 from plans.dates import format_date
 from plans.downloads import PUBLIC, download_response
@@ -19,7 +19,12 @@ from plans.fiscal_years import format_fiscal_year
 from plans.models import Measure, Plan
 from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
-from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
+from plans.reports.evaluation import (
+    indicator_achievement,
+    plan_evaluation,
+    result_values,
+    year_revisions,
+)
 from plans.reports.exports import (
     OPEN_DATA_FORMAT,
     REPORT_PART_NAME,
@@ -36,6 +41,7 @@ from plans.reports.parts import (
     parts_summary,
     policy_parts,
 )
+from plans.revisions import status_note
 from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
 
@@ -89,7 +95,7 @@ def dashboard_default(request):
     return redirect_to_default_year("plans:overview", plan)
 
 
-def _evaluation_page(request, code, year, template_name, tables_templates):
+def _evaluation_page(request, code, year, template_name, tables_templates, extra=None):
     """The overview and the print report: the plan's evaluation for the year. Their large
     tables, the same for every viewer, are rendered with Jinja2 (several times faster than
     Django's templates on thousands of rows) and kept in the cache until the plan's published
@@ -108,7 +114,8 @@ def _evaluation_page(request, code, year, template_name, tables_templates):
         published, name, year, lambda: _tables(plan, year, name, tables_templates, context)
     )
     # Escaped as it was rendered (autoescape on, Django's entities).
-    return render(request, template_name, context | {"tables": mark_safe(tables), "demo": demo})
+    context |= {"tables": mark_safe(tables), "demo": demo}
+    return render(request, template_name, context | (extra(plan, year) if extra else {}))
 
 
 def _tables(plan, year, name, tables_templates, context):
@@ -138,26 +145,47 @@ def overview(request, code, year):
 def indicator_page(request, code, year, pk):
     plan = get_plan_for_year(code, year)
     indicator = get_object_or_404(
-        Indicator.objects.select_related("policy", "department"), pk=pk, policy__plan=plan
+        Indicator.objects.select_related("policy", "department").prefetch_related(
+            "revisions", "yearly_targets"
+        ),
+        pk=pk,
+        policy__plan=plan,
     )
     results = list(indicator.results.approved().up_to(year))
     achievement = indicator_achievement(indicator, plan, year, results)
+    revisions = indicator.terms_revisions()
+    yearly_targets = indicator.yearly_target_map()
     by_year = {result.fiscal_year: result for result in results}
-    rows = [
-        {
-            "year": fiscal_year,
-            "result": by_year.get(fiscal_year),
-            "expected": expected_value(
-                aggregation=indicator.aggregation,
-                baseline=indicator.baseline_value,
-                target=indicator.target_value,
-                first_year=plan.first_fiscal_year,
-                last_year=plan.last_fiscal_year,
-                fiscal_year=fiscal_year,
-            ),
-        }
-        for fiscal_year in range(plan.first_fiscal_year, year + 1)
-    ]
+    rows = []
+    for fiscal_year in range(plan.first_fiscal_year, year + 1):
+        terms = terms_in_force(
+            baseline=indicator.baseline_value,
+            target=indicator.target_value,
+            revisions=revisions,
+            year=fiscal_year,
+        )
+        expected = expected_value(
+            aggregation=indicator.aggregation,
+            baseline=terms.baseline,
+            target=terms.target,
+            first_year=plan.first_fiscal_year,
+            last_year=plan.last_fiscal_year,
+            fiscal_year=fiscal_year,
+            yearly_targets=yearly_targets,
+        )
+        rows.append(
+            {
+                "year": fiscal_year,
+                "result": by_year.get(fiscal_year),
+                "expected": expected,
+                "yearly_target": fiscal_year in yearly_targets,
+            }
+        )
+    status = status_note([(item.kind, item.from_year) for item in indicator.revisions.all()])
+    history = indicator.revisions.all()
+    # Shown as the year has it (name, unit, and the baseline and target the grade used).
+    indicator = indicator.in_force(year)
+    indicator.baseline_value, indicator.target_value = achievement.baseline, achievement.target
     chart = progress_chart(
         indicator=indicator,
         first_year=plan.first_fiscal_year,
@@ -175,6 +203,9 @@ def indicator_page(request, code, year, pk):
             "chart": chart,
             "chart_summary": _chart_summary(indicator, rows),
             "demo": any(result.is_demo for result in results),
+            "revisions": history,
+            "status_note": status,
+            "has_yearly_targets": bool(yearly_targets),
         },
     )
 
@@ -261,7 +292,14 @@ def project_page(request, code, year, pk):
 
 @login_required
 def report_page(request, code, year):
-    return _evaluation_page(request, code, year, "reports/report.html", REPORT_BODY)
+    return _evaluation_page(
+        request,
+        code,
+        year,
+        "reports/report.html",
+        REPORT_BODY,
+        extra=lambda plan, year: {"year_revisions": year_revisions(plan, year)},
+    )
 
 
 @login_required
