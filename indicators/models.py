@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from indicators.achievement import Revision as TermsRevision
-from indicators.achievement import format_number
+from indicators.achievement import format_number, terms_in_force
 from plans.models import (
     BasicPolicy,
     Department,
@@ -205,6 +205,15 @@ class Indicator(models.Model):
         """The revisions of the baseline and target, as the achievement module takes them
         (from `revisions.all()`, so a prefetch serves them)."""
         return tuple(revision.terms for revision in self.revisions.all())
+
+    def terms(self, fiscal_year):
+        """The baseline and target in force in the year (`achievement.Terms`)."""
+        return terms_in_force(
+            baseline=self.baseline_value,
+            target=self.target_value,
+            revisions=self.terms_revisions(),
+            year=fiscal_year,
+        )
 
     def yearly_target_map(self):
         """Year -> the yearly target (年度目標), from `yearly_targets.all()`."""

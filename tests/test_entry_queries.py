@@ -198,7 +198,14 @@ def test_open_data_publishes_only_approved_values(entries, client):
     data = json.loads(client.get(reverse("plans:open_json", args=[entries.code])).content)
     results = {item["name"]: item["results"] for item in data["indicators"]}
     assert results[PARTICIPATION] == [
-        {"fiscal_year": 2022, "value": "47.1", "not_measured": False, "demo": False}
+        {
+            "fiscal_year": 2022,
+            "value": "47.1",
+            "baseline_in_force": "45.3",
+            "target_in_force": "50.8",
+            "not_measured": False,
+            "demo": False,
+        }
     ]
     assert results[YOUTH] == []
 

@@ -177,8 +177,10 @@ def _indicator_table(fiscal_year, earlier_years, targets, entries, approved):
                 indicator.department.name if indicator.department else "",
                 indicator.name,
                 indicator.unit,
-                Figure(_number(indicator.baseline_value), shown),
-                Figure(_number(indicator.target_value), shown),
+                # In force in the year (計画の見直し); the name stays the plan's, which the
+                # import matches on.
+                Figure(_number(indicator.terms(fiscal_year).baseline), shown),
+                Figure(_number(indicator.terms(fiscal_year).target), shown),
                 *(earlier(year) for year in earlier_years),
                 Figure(
                     _number(entry.value) if entry else None,

@@ -100,12 +100,13 @@ class IndicatorKind(RevisedKind):
 
     def warnings(self, indicator, fiscal_year, value, earlier=None):
         previous_year, previous = self.previous_value(indicator, fiscal_year, earlier)
+        terms = indicator.terms(fiscal_year)  # as revised (見直し) for the year
         return plausibility_warnings(
             value=value,
             previous=previous,
             previous_year=previous_year,
-            baseline=indicator.baseline_value,
-            target=indicator.target_value,
+            baseline=terms.baseline,
+            target=terms.target,
             aggregation=indicator.aggregation,
             unit=indicator.unit,
             places=indicator.decimal_places,
