@@ -18,10 +18,11 @@ from openpyxl import load_workbook
 from indicators.achievement import Grade
 from indicators.models import Indicator, IndicatorRevision, IndicatorYearTarget
 from plans.progress.entries import year_items
-from plans.progress.fill_in import fill_in_targets
+from plans.progress.fill_in import fill_in_targets, fill_in_workbook
 from plans.progress.kinds import INDICATORS, PROJECTS
 from plans.progress.workflow import WorkflowError, entry_save
 from plans.publication import plan_published_version
+from plans.reports.charts import progress_chart
 from plans.reports.evaluation import plan_evaluation
 from projects.models import Project, ProjectRevision
 from tests.test_entry_pages import client_for, visible_text
@@ -265,3 +266,40 @@ def test_yearly_targets_drive_the_pace(seed_results, personas):
     )
     assert "2024年度 48.0% 47.5%(年度目標)" in text
     assert "期待される進捗は 40%" in text
+
+
+def test_the_chart_draws_the_expected_pace_through_the_yearly_targets(okayama_plan):
+    indicator = participation(okayama_plan)
+    yearly = {2022: Decimal("46.0"), 2024: Decimal("49.0")}
+    drawn = progress_chart(
+        indicator=indicator, first_year=2021, last_year=2025, values={}, yearly_targets=yearly
+    )
+    assert [(point.year, point.label) for point in drawn.pace] == [
+        (2020, "45.3%"), (2022, "46.0%"), (2024, "49.0%"), (2025, "50.8%"),
+    ]  # fmt: skip
+    straight = progress_chart(indicator=indicator, first_year=2021, last_year=2025, values={})
+    assert [point.year for point in straight.pace] == [2020, 2025]
+
+
+def test_the_entry_page_and_the_fill_in_file_show_the_target_in_force(okayama_plan, personas):
+    indicator = participation(okayama_plan)
+    indicator.department = personas["department_a"]
+    indicator.save()
+    IndicatorRevision.objects.create(
+        indicator=indicator, from_year=2024, target_value=Decimal("55.0"), **DECIDED
+    )
+    staff = client_for(personas["staff_a"])
+    text = page_text(staff, "plans:entry", okayama_plan.code, 2024, "indicators", indicator.pk)
+    assert "目標値55.0%(2025年度)2024年度から見直し(当初の目標値 50.8%)" in text
+    text = page_text(staff, "plans:entry", okayama_plan.code, 2023, "indicators", indicator.pk)
+    assert "目標値50.8%(2025年度)" in text and "見直し(当初" not in text
+
+    for year, target in ((2023, 50.8), (2024, 55)):
+        content = fill_in_workbook(
+            plan=okayama_plan, fiscal_year=year, kind="indicators",
+            department=personas["department_a"],
+        )  # fmt: skip
+        rows = list(load_workbook(BytesIO(content)).active.iter_rows(values_only=True))
+        header = next(row for row in rows if "目標値" in row)
+        row = next(row for row in rows if PARTICIPATION in row)
+        assert row[header.index("目標値")] == target, year

@@ -54,8 +54,11 @@ def _nice_step(span):
     return magnitude * 10
 
 
-def progress_chart(*, indicator, first_year, last_year, values):
-    """The chart of an indicator, from `values` ({fiscal year: Decimal or None}) up to a year."""
+def progress_chart(*, indicator, first_year, last_year, values, yearly_targets=None):
+    """The chart of an indicator, from `values` ({fiscal year: Decimal or None}) up to a year.
+
+    The expected pace runs from the baseline (zero for a cumulative indicator) to the target,
+    through the yearly targets (年度目標, {fiscal year: Decimal}) where the indicator has them."""
     cumulative = indicator.aggregation == Aggregation.CUMULATIVE
     places = indicator.decimal_places
     start_year = indicator.baseline_year
@@ -72,7 +75,12 @@ def progress_chart(*, indicator, first_year, last_year, values):
 
     start_value = Decimal(0) if cumulative else indicator.baseline_value
     target_value = indicator.target_value
-    everything = [start_value, target_value, *plotted.values()]
+    milestones = {
+        year: value
+        for year, value in sorted((yearly_targets or {}).items())
+        if first_year <= year < indicator.target_year
+    }
+    everything = [start_value, target_value, *plotted.values(), *milestones.values()]
     low, high = min(everything), max(everything)
     if low == high:
         low, high = low - 1, high + 1
@@ -119,7 +127,11 @@ def progress_chart(*, indicator, first_year, last_year, values):
         points=[point for segment in segments for point in segment if point is not baseline],
         baseline=baseline,
         target=point(indicator.target_year, target_value),
-        pace=(point(start_year, start_value), point(indicator.target_year, target_value)),
+        pace=(
+            point(start_year, start_value),
+            *(point(year, value) for year, value in milestones.items()),
+            point(indicator.target_year, target_value),
+        ),
         y_ticks=y_ticks,
         x_ticks=[(x_of(year), year) for year in years],
         plot=(plot_left, plot_top, plot_right, plot_bottom),

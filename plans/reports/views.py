@@ -191,6 +191,7 @@ def indicator_page(request, code, year, pk):
         first_year=plan.first_fiscal_year,
         last_year=plan.last_fiscal_year,
         values=result_values(results),
+        yearly_targets=yearly_targets,
     )
     return render(
         request,
