@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from indicators.achievement import Grade
 from indicators.models import Indicator, IndicatorRevision, IndicatorYearTarget
+from plans.plan_file import PlanFileError, plan_load, read_plan_file
 from plans.progress.entries import year_items
 from plans.progress.fill_in import fill_in_targets, fill_in_workbook
 from plans.progress.kinds import INDICATORS, PROJECTS
@@ -25,6 +26,7 @@ from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
 from plans.reports.evaluation import plan_evaluation
 from projects.models import Project, ProjectRevision
+from tests.conftest import OKAYAMA_PLAN_FILE
 from tests.test_entry_pages import client_for, visible_text
 from tests.test_page_cache import admin_client, everything_shown  # noqa: F401 (a fixture)
 
@@ -303,3 +305,53 @@ def test_the_entry_page_and_the_fill_in_file_show_the_target_in_force(okayama_pl
         header = next(row for row in rows if "目標値" in row)
         row = next(row for row in rows if PARTICIPATION in row)
         assert row[header.index("目標値")] == target, year
+
+
+# --- the plan file --------------------------------------------------------------------------
+
+
+def test_the_plan_file_carries_revisions_and_yearly_targets(empty_database):
+    data = read_plan_file(OKAYAMA_PLAN_FILE)
+    indicator = data["policies"][0]["indicators"][0]
+    assert indicator["name"] == PARTICIPATION
+    indicator["yearly_targets"] = {"2022": "46.0", "2023": "47.0"}
+    indicator["revisions"] = [
+        {"from_year": 2024, "target": "55.0", "reason": "設問変更",
+         "decided_by": "岡山市協働推進委員会", "decided_on": date(2024, 2, 15)},
+    ]  # fmt: skip
+    row = data["policies"][0]["measures"][0]["projects"][0]
+    row["revisions"] = [
+        {"kind": "ended", "from_year": 2025, "reason": "目的を達成",
+         "decided_by": "協働推進本部会議", "decided_on": "2025-03-10"},
+    ]  # fmt: skip
+    plan = plan_load(data=data).plan
+
+    revision = IndicatorRevision.objects.get(indicator__policy__plan=plan)
+    assert (revision.from_year, revision.target_value, revision.kind) == (2024, 55, "change")
+    assert dict(IndicatorYearTarget.objects.values_list("fiscal_year", "target_value")) == {
+        2022: Decimal("46.0"),
+        2023: Decimal("47.0"),
+    }
+    ended = ProjectRevision.objects.get(project__plan=plan)
+    assert (ended.project.name, ended.kind, ended.decided_on) == (
+        row["name"],
+        "ended",
+        date(2025, 3, 10),
+    )
+    # Loading the same file again changes nothing; a changed reason is updated in place.
+    assert not plan_load(data=data, update=True).changed_anything
+    indicator["revisions"][0]["reason"] = "市民意識調査の設問変更"
+    report = plan_load(data=data, update=True)
+    assert report.updated == {"成果指標の見直し": 1}
+    assert IndicatorRevision.objects.get().reason == "市民意識調査の設問変更"
+
+
+def test_a_revision_in_the_plan_file_outside_the_plan_writes_nothing(empty_database):
+    data = read_plan_file(OKAYAMA_PLAN_FILE)
+    data["policies"][0]["indicators"][0]["revisions"] = [
+        {"from_year": 2030, "target": "55.0", "reason": "r", "decided_by": "委員会",
+         "decided_on": "2024-02-15"},
+    ]  # fmt: skip
+    with pytest.raises(PlanFileError, match=r"基本方針1 成果指標1 見直し1: .*計画期間"):
+        plan_load(data=data)
+    assert not Indicator.objects.exists()
