@@ -355,3 +355,17 @@ def test_a_revision_in_the_plan_file_outside_the_plan_writes_nothing(empty_datab
     with pytest.raises(PlanFileError, match=r"基本方針1 成果指標1 見直し1: .*計画期間"):
         plan_load(data=data)
     assert not Indicator.objects.exists()
+
+
+def test_the_measure_page_of_2025_leaves_the_ended_project_out_and_its_page_says_why(
+    ended_project, personas
+):
+    plan, committee = ended_project.plan, client_for(personas["committee"])
+    measure = ended_project.measure_links.first().measure
+    assert ended_project.name in page_text(committee, "plans:measure", plan.code, 2024, measure.pk)
+    assert ended_project.name not in page_text(
+        committee, "plans:measure", plan.code, 2025, measure.pk
+    )
+    text = page_text(committee, "plans:project", plan.code, 2025, ended_project.pk)
+    assert "計画の見直し 2025年度から終了: 市民意識調査の設問変更のため" in text
+    assert "(岡山市協働推進委員会、2024年2月15日)" in text

@@ -232,7 +232,12 @@ def _chart_summary(indicator, rows):
 def measure_page(request, code, year, pk):
     plan = get_plan_for_year(code, year)
     measure = get_object_or_404(Measure, pk=pk, policy__plan=plan)
-    links = list(measure.project_links.select_related("project__department"))
+    # The projects active in the year (見直し: added later or ended by then are left out).
+    links = list(
+        measure.project_links.filter(project__in=Project.objects.active_in(year)).select_related(
+            "project__department"
+        )
+    )
     records = ProjectProgress.objects.approved().up_to(year)
     progress = {}  # each project's record of the year
     graded = {}  # each project's latest record with a grade up to the year: its grade's basis
@@ -273,7 +278,11 @@ def _grade_basis(graded_record, year):
 @login_required
 def project_page(request, code, year, pk):
     plan = get_plan_for_year(code, year)
-    project = get_object_or_404(Project.objects.select_related("department"), pk=pk, plan=plan)
+    project = get_object_or_404(
+        Project.objects.select_related("department").prefetch_related("revisions"),
+        pk=pk,
+        plan=plan,
+    )
     records = list(project.progress_records.approved().up_to(year))
     grade, grade_note = _grade_basis(next((r for r in reversed(records) if r.grade), None), year)
     return render(
@@ -286,6 +295,7 @@ def project_page(request, code, year, pk):
             "grade_note": grade_note,
             "links": project.measure_links.select_related("measure__policy"),
             "records": records,
+            "revisions": project.revisions.all(),
             "demo": any(record.is_demo for record in records),
         },
     )
