@@ -67,7 +67,9 @@ class Revision(models.Model):
         "見直しの種類", max_length=12, choices=RevisionKind, default=RevisionKind.CHANGE
     )
     from_year = fiscal_year_field(
-        "適用する年度", help_text="この年度の評価から見直し後の内容を使います(例: 2024)。"
+        "適用する年度",
+        help_text="変更: この年度の評価から見直し後の値を使います。追加: この年度から対象です。"
+        "休止・廃止・終了: この年度から入力・評価の対象外です(2024年度で終了した事業なら2025)。",
     )
     reason = models.TextField("見直しの理由")
     decided_by = models.CharField(
