@@ -21,7 +21,7 @@ from plans.plan_file import PlanFileError, plan_load, read_plan_file
 from plans.progress.entries import year_items
 from plans.progress.fill_in import fill_in_targets, fill_in_workbook
 from plans.progress.kinds import INDICATORS, PROJECTS
-from plans.progress.workflow import WorkflowError, entry_save
+from plans.progress.workflow import Submission, WorkflowError, entries_submit, entry_save
 from plans.publication import plan_published_version
 from plans.reports.charts import progress_chart
 from plans.reports.evaluation import plan_evaluation
@@ -369,3 +369,15 @@ def test_the_measure_page_of_2025_leaves_the_ended_project_out_and_its_page_says
     text = page_text(committee, "plans:project", plan.code, 2025, ended_project.pk)
     assert "計画の見直し 2025年度から終了: 市民意識調査の設問変更のため" in text
     assert "(岡山市協働推進委員会、2024年2月15日)" in text
+
+
+def test_the_results_import_refuses_a_row_of_a_project_ended_before_the_year(
+    ended_project, personas
+):
+    values = {"activities": "実施", "grade": "B", "outlook": "continue"}
+    outcomes = entries_submit(
+        kind=PROJECTS, plan=ended_project.plan, fiscal_year=2025, user=personas["admin"],
+        submissions=[Submission(ended_project, values)], dry_run=False, action="results.import",
+    )  # fmt: skip
+    assert "2025年度から終了のため、2025年度の入力はありません" in str(outcomes[0].refusal)
+    assert not ended_project.progress_records.exists()
