@@ -381,3 +381,17 @@ def test_the_results_import_refuses_a_row_of_a_project_ended_before_the_year(
     )  # fmt: skip
     assert "2025年度から終了のため、2025年度の入力はありません" in str(outcomes[0].refusal)
     assert not ended_project.progress_records.exists()
+
+
+def test_the_public_plan_page_shows_each_revision_beside_what_it_revises(
+    ended_project, django_assert_max_num_queries
+):
+    plan = ended_project.plan
+    IndicatorRevision.objects.create(
+        indicator=participation(plan), from_year=2024, target_value=Decimal("55.0"), **DECIDED
+    )
+    with django_assert_max_num_queries(12):
+        text = page_text(Client(), "plans:plan_detail", plan.code)
+    assert "見直し: 2024年度から目標値を55.0%に(岡山市協働推進委員会、2024年2月15日)" in text
+    assert f"{ended_project.name}(見直し: 2025年度から終了)" in text
+    assert "50.8%" in text  # the plan as printed stays
