@@ -87,8 +87,11 @@ def test_the_printed_report_has_a_cover_contents_summary_and_numbered_pages(
         printed = text.split("\f")[:pages]
         assert "目次" in printed[0] and "報告先" in printed[0] and "発行日" in printed[0]
         assert "計画全体の概要" in printed[1]
+        assert "計画の見直し" in printed[-1]  # the report's last section (issue 17)
         for number, content in enumerate(printed, start=1):
             footer = re.search(rf"(?<!\d){number}\s*/\s*{pages}\s*$", content)
             assert footer, f"{number}ページにページ番号がない"
             running_head = f"{demo_plan.title} 2024年度 進捗状況報告書"
             assert running_head in content.split("\n", 3)[0], f"{number}ページに柱がない"
+            body = content.replace(running_head, "").replace(footer.group(0).strip(), "")
+            assert body.split(), f"{number}ページが空白"
