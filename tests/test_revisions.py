@@ -225,6 +225,8 @@ def test_a_project_ended_in_2024_is_not_in_2025s_report_which_lists_the_revision
     assert ended_project.name not in tables
     assert re.search(rf"事業\S+ {re.escape(ended_project.name)} 終了 市民意識調査", revisions)
     assert "岡山市協働推進委員会2024年2月15日" in revisions
+    response = committee.get(reverse("plans:report", args=[plan.code, 2025]))
+    assert '<li><a href="#report-revisions">計画の見直し</a></li>' in response.content.decode()
     report_2024 = page_text(committee, "plans:report", plan.code, 2024)
     assert ended_project.name in report_2024
     assert "2024年度から適用される計画の見直しはありません。" in report_2024
