@@ -30,6 +30,19 @@ Regressed (後退): V strictly on the wrong side of B; for cumulative the mean a
 S_k / (number of years used) is compared with B. Plain ratio (達成率) = V / T (S_k / T for
 cumulative), None when T == 0.
 
+Revisions (見直し): the plan office may revise B and T from a fiscal year on. A value is graded
+against the terms in force in its own year, the year g the grade rests on (or k without a
+value): `terms_in_force()` applies, in order of their years, every revision with from_year <= g.
+The Achievement carries the terms used and, when a revision changed them, its year and the
+terms before it (revision_note: 「2024年度から目標値を見直し(旧: 50.8%)」); a revision taking
+effect after g and up to k is carried too (「2025年度から目標値を見直し(新: 55.0%)」), since the
+page of year k shows the new target while the grade still rests on g's value.
+
+Yearly targets (年度目標): an indicator may set the value expected at the end of some years,
+Y_g, instead of the straight line. The expected pace is then e_g = (Y_g - B) / (T - B) for level
+and average (the straight line when T == B) and Y_g / T for cumulative (Y_g a running total),
+clamped to [0, 1]; a year without a yearly target keeps the straight line.
+
 Progress is not capped per indicator; rollups cap it to [0, 1]. Nothing is rounded here
 except by format_number() and format_percent(), which alone decide display precision.
 """
@@ -145,6 +158,11 @@ class Achievement:
     years_not_measured: tuple[int, ...]
     years_missing: tuple[int, ...]
     grade_year: int | None  # the year of the latest value the grade rests on; None without one
+    revised_in: int | None = None  # the year of the revision whose terms are used; None: original
+    previous_baseline: Decimal | None = None  # the terms before that revision
+    previous_target: Decimal | None = None
+    upcoming_revision: "Revision | None" = None  # in force after the grade's year, up to k
+    yearly_target: Decimal | None = None  # Y_g, when the pace rests on a yearly target
 
     @property
     def rests_on_earlier_year(self) -> bool:
@@ -184,6 +202,55 @@ class Achievement:
         return self.aggregation is not Aggregation.CUMULATIVE and self.target == self.baseline
 
 
+@dataclass(frozen=True)
+class Revision:
+    """New terms from from_year on: a baseline and/or a target (None leaves it as it was)."""
+
+    from_year: int
+    baseline: Decimal | None = None
+    target: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        _year(self.from_year, "from_year")
+        for name in ("baseline", "target"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, _decimal(value, name))
+
+    @property
+    def changes_terms(self) -> bool:
+        return self.baseline is not None or self.target is not None
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The baseline and target in force in a year, and the revision they come from."""
+
+    baseline: Decimal
+    target: Decimal
+    revision: Revision | None = None  # None: the original terms
+    previous_baseline: Decimal | None = None
+    previous_target: Decimal | None = None
+
+
+def terms_in_force(
+    *, baseline: Decimal | int, target: Decimal | int, revisions: Iterable[Revision], year: int
+) -> Terms:
+    """The terms in force in `year`: the original ones with every revision up to it applied."""
+    terms = Terms(_decimal(baseline, "baseline"), _decimal(target, "target"))
+    for revision in sorted(revisions, key=lambda item: item.from_year):
+        if revision.from_year > year or not revision.changes_terms:
+            continue
+        terms = Terms(
+            baseline=terms.baseline if revision.baseline is None else revision.baseline,
+            target=terms.target if revision.target is None else revision.target,
+            revision=revision,
+            previous_baseline=terms.baseline,
+            previous_target=terms.target,
+        )
+    return terms
+
+
 def basis_note(grade_year: int | None, fiscal_year: int) -> str:
     """「2024年度の値による」 when a grade for fiscal_year rests on grade_year's value, else "".
 
@@ -206,6 +273,29 @@ def expected_pace(*, first_year: int, last_year: int, fiscal_year: int) -> Decim
     return Decimal(elapsed) / Decimal(plan_years)
 
 
+def yearly_pace(
+    *,
+    aggregation: Aggregation | str,
+    baseline: Decimal | int,
+    target: Decimal | int,
+    yearly_target: Decimal | int,
+) -> Decimal | None:
+    """The expected pace a yearly target Y sets, clamped to [0, 1]: (Y - B) / (T - B), or
+    Y / T for a cumulative indicator; None where it sets none (T == B, or a cumulative T of 0)."""
+    baseline = _decimal(baseline, "baseline")
+    target = _decimal(target, "target")
+    yearly = _decimal(yearly_target, "yearly_target")
+    if Aggregation(aggregation) is Aggregation.CUMULATIVE:
+        if target == 0:
+            return None
+        pace = yearly / target
+    elif target == baseline:
+        return None
+    else:
+        pace = (yearly - baseline) / (target - baseline)
+    return min(max(pace, Decimal(0)), Decimal(1))
+
+
 def expected_value(
     *,
     aggregation: Aggregation | str,
@@ -214,11 +304,15 @@ def expected_value(
     first_year: int,
     last_year: int,
     fiscal_year: int,
+    yearly_targets: Mapping[int, Decimal | int] | None = None,
 ) -> Decimal:
-    """The value the straight line from baseline to target expects by the end of fiscal_year.
+    """The value expected by the end of fiscal_year: its yearly target when it has one, else
+    the straight line from baseline to target.
 
     For a cumulative indicator the line runs from zero: the running total expected so far.
     """
+    if yearly_targets and fiscal_year in yearly_targets:
+        return _decimal(yearly_targets[fiscal_year], "yearly target")
     pace = expected_pace(first_year=first_year, last_year=last_year, fiscal_year=fiscal_year)
     baseline = _decimal(baseline, "baseline")
     target = _decimal(target, "target")
@@ -279,25 +373,20 @@ def evaluate(
     fiscal_year: int,
     values: Mapping[int, Decimal | int | None],
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    revisions: Iterable[Revision] = (),
+    yearly_targets: Mapping[int, Decimal | int] | None = None,
 ) -> Achievement:
     """Evaluate an indicator for fiscal_year from its actual values.
 
     values maps fiscal years to actual values; None means "not measured that year" and an
-    absent year has no entry at all. Both are skipped. Raises TypeError for floats and
-    ValueError for a cumulative indicator that decreases or whose target is not above zero.
+    absent year has no entry at all. Both are skipped. baseline and target are the original
+    terms; revisions change them from their years on, and yearly_targets (year -> expected
+    value) set the pace of the years they name. Raises TypeError for floats and ValueError
+    for a cumulative indicator that decreases or whose target in force is not above zero.
     """
     aggregation = Aggregation(aggregation)
     direction = Direction(direction)
-    baseline = _decimal(baseline, "baseline")
-    target = _decimal(target, "target")
-    if aggregation is Aggregation.CUMULATIVE:
-        if direction is Direction.DECREASE:
-            raise ValueError(
-                "a cumulative indicator must have direction 'increase': a running total of "
-                "yearly figures cannot be brought down to a target"
-            )
-        if target <= 0:
-            raise ValueError(f"a cumulative indicator needs a target above zero, not {target}")
+    revisions = tuple(revisions)
     actuals = _checked_values(values)
 
     evaluated_year = min(fiscal_year, last_year)
@@ -306,15 +395,41 @@ def evaluate(
     not_measured = tuple(year for year in plan_years if year in actuals and actuals[year] is None)
     missing = tuple(year for year in plan_years if year not in actuals)
     years_used = available[-1:] if aggregation is Aggregation.LEVEL else available
+    grade_year = years_used[-1] if years_used else None
+    terms_year = fiscal_year if grade_year is None else grade_year
+
+    terms = terms_in_force(baseline=baseline, target=target, revisions=revisions, year=terms_year)
+    baseline, target = terms.baseline, terms.target
+    upcoming = next(
+        (
+            revision
+            for revision in sorted(revisions, key=lambda item: -item.from_year)
+            if revision.changes_terms and terms_year < revision.from_year <= evaluated_year
+        ),
+        None,
+    )
+    if aggregation is Aggregation.CUMULATIVE:
+        if direction is Direction.DECREASE:
+            raise ValueError(
+                "a cumulative indicator must have direction 'increase': a running total of "
+                "yearly figures cannot be brought down to a target"
+            )
+        if target <= 0:
+            raise ValueError(f"a cumulative indicator needs a target above zero, not {target}")
 
     current = progress = ratio = None
     regressed = False
-    grade_year = years_used[-1] if years_used else None
-    pace = expected_pace(
-        first_year=first_year,
-        last_year=last_year,
-        fiscal_year=fiscal_year if grade_year is None else grade_year,
-    )
+    pace = expected_pace(first_year=first_year, last_year=last_year, fiscal_year=terms_year)
+    yearly_target = None
+    if yearly_targets and terms_year in yearly_targets:
+        yearly = yearly_pace(
+            aggregation=aggregation,
+            baseline=baseline,
+            target=target,
+            yearly_target=yearly_targets[terms_year],
+        )
+        if yearly is not None:
+            pace, yearly_target = yearly, _decimal(yearly_targets[terms_year], "yearly target")
     if years_used:
         total = sum((actuals[year] for year in years_used), Decimal(0))
         if aggregation is Aggregation.CUMULATIVE:
@@ -346,6 +461,11 @@ def evaluate(
         years_not_measured=not_measured,
         years_missing=missing,
         grade_year=grade_year,
+        revised_in=terms.revision.from_year if terms.revision else None,
+        previous_baseline=terms.previous_baseline,
+        previous_target=terms.previous_target,
+        upcoming_revision=upcoming,
+        yearly_target=yearly_target,
     )
 
 
@@ -410,8 +530,45 @@ def format_percent(fraction: Decimal | int | None, places: int = 0) -> str:
     return format_number(_decimal(fraction, "fraction") * 100, places) + "%"
 
 
-def explain(a: Achievement, places: int) -> str:
-    """The progress calculation written out in Japanese, values shown with places decimals."""
+def revision_note(a: Achievement, places: int, unit: str = "") -> str:
+    """What a revision changed for this evaluation, said beside the formula: 「2024年度から目標値を
+    見直し(旧: 50.8%)」 for the terms used, 「2025年度から目標値を見直し(新: 55.0%)」 for a revision
+    after the grade's year; "" when the original terms stand and none is upcoming."""
+    notes = []
+    if a.revised_in is not None:
+        changed = _changed_terms(
+            (a.previous_baseline, a.baseline), (a.previous_target, a.target), places, unit, "旧"
+        )
+        if changed:
+            notes.append(f"{a.revised_in}年度から{changed}")
+    upcoming = a.upcoming_revision
+    if upcoming is not None:
+        changed = _changed_terms(
+            (None, upcoming.baseline), (None, upcoming.target), places, unit, "新"
+        )
+        notes.append(f"{upcoming.from_year}年度から{changed}")
+    return "。".join(notes)
+
+
+def _changed_terms(baseline, target, places, unit, label):
+    parts = []
+    for name, (before, after) in (("基準値", baseline), ("目標値", target)):
+        if after is None or (label == "旧" and before == after):
+            continue
+        shown = before if label == "旧" else after
+        parts.append(f"{name}を見直し({label}: {format_number(shown, places)}{unit})")
+    return "、".join(parts)
+
+
+def explain(a: Achievement, places: int, unit: str = "") -> str:
+    """The progress calculation written out in Japanese, values shown with places decimals,
+    followed by what a revision changed (revision_note)."""
+    note = revision_note(a, places, unit)
+    formula = _formula(a, places)
+    return f"{formula} ※{note}" if note else formula
+
+
+def _formula(a: Achievement, places: int) -> str:
     if not a.has_value:
         return NO_VALUE_EXPLANATION
     value = format_number(a.current_value, places)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from indicators.achievement import format_number
-from indicators.models import Indicator, IndicatorResult
+from indicators.models import Indicator, IndicatorResult, IndicatorRevision, IndicatorYearTarget
 from plans.admin_mixins import (
     PublishedStructureAdminMixin,
     ReadOnlyEntryAdminMixin,
@@ -19,6 +19,30 @@ class IndicatorResultInline(ReadOnlyEntryAdminMixin, admin.StackedInline):
     @admin.display(description="実績値")
     def value_shown(self, result):
         return result_value_shown(result)
+
+
+REVISION_FIELDS = [
+    ("kind", "from_year"),
+    ("name", "unit"),
+    ("baseline_value", "target_value"),
+    "reason",
+    ("decided_by", "decided_on"),
+]
+
+
+class IndicatorRevisionInline(admin.StackedInline):
+    """The indicator's revisions (見直し), added here beside it; each is kept with its history
+    (管理画面 → 成果指標の見直し)."""
+
+    model = IndicatorRevision
+    fields = REVISION_FIELDS
+    extra = 0
+
+
+class IndicatorYearTargetInline(admin.StackedInline):
+    model = IndicatorYearTarget
+    fields = [("fiscal_year", "target_value")]
+    extra = 0
 
 
 @admin.register(Indicator)
@@ -47,7 +71,7 @@ class IndicatorAdmin(PublishedStructureAdminMixin, ReadOnlyHistoryAdmin):
         ("担当", {"fields": ["department", "notes"]}),
         ("前の計画との関係", {"fields": ["predecessor"]}),
     ]
-    inlines = [IndicatorResultInline]
+    inlines = [IndicatorRevisionInline, IndicatorYearTargetInline, IndicatorResultInline]
 
     @admin.display(description="基本方針", ordering="policy__number")
     def policy_number(self, indicator):
@@ -84,3 +108,28 @@ class IndicatorResultAdmin(ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin):
     @admin.display(description="実績値", ordering="value")
     def value_shown(self, result):
         return result_value_shown(result)
+
+
+@admin.register(IndicatorRevision)
+class IndicatorRevisionAdmin(PublishedStructureAdminMixin, ReadOnlyHistoryAdmin):
+    list_display = ["indicator", "kind", "from_year", "changes_shown", "decided_by", "decided_on"]
+    list_filter = ["indicator__policy__plan", "kind", "from_year"]
+    list_select_related = ["indicator"]
+    search_fields = ["indicator__name", "reason", "decided_by"]
+    fields = ["indicator", *REVISION_FIELDS]
+
+    @admin.display(description="見直しの内容")
+    def changes_shown(self, revision):
+        return revision.changes() or revision.get_kind_display()
+
+
+@admin.register(IndicatorYearTarget)
+class IndicatorYearTargetAdmin(PublishedStructureAdminMixin, ReadOnlyHistoryAdmin):
+    list_display = ["indicator", "fiscal_year", "target_shown"]
+    list_filter = ["indicator__policy__plan", "fiscal_year"]
+    list_select_related = ["indicator"]
+    search_fields = ["indicator__name"]
+
+    @admin.display(description="年度目標値", ordering="target_value")
+    def target_shown(self, item):
+        return _value_with_unit(item.target_value, item.indicator)

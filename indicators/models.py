@@ -6,7 +6,8 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from simple_history.models import HistoricalRecords
 
-from indicators.achievement import format_number
+from indicators.achievement import Revision as TermsRevision
+from indicators.achievement import format_number, terms_in_force
 from plans.dates import as_of_label
 from plans.models import (
     BasicPolicy,
@@ -18,6 +19,7 @@ from plans.models import (
     fiscal_year_in_range,
 )
 from plans.numbers import parse_number
+from plans.revisions import Revision, RevisionKind, active_in, one_of_each_constraints
 
 # Wide enough for page views in the hundreds of millions and shares to four decimals.
 VALUE_DIGITS = {"max_digits": 18, "decimal_places": 4}
@@ -32,6 +34,12 @@ class Aggregation(models.TextChoices):
     LEVEL = "level", "単年度値"
     CUMULATIVE = "cumulative", "累計"
     AVERAGE = "average", "期間平均"
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def active_in(self, fiscal_year):
+        """The indicators active in the year: not added later, not ended by then (見直し)."""
+        return self.filter(active_in(IndicatorRevision, fiscal_year))
 
 
 class Indicator(models.Model):
@@ -116,6 +124,8 @@ class Indicator(models.Model):
         related_name="successors",
         help_text="この指標が引き継いだ前の計画の指標。推移のグラフと表は前の計画の実績から続けて示します。",
     )
+
+    objects = IndicatorQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -210,6 +220,170 @@ class Indicator(models.Model):
             if self.target_year not in plan.fiscal_years:
                 message = f"目標値の年度は計画期間({plan.period_label})の中で選んでください。"
                 raise ValidationError({"target_year": message})
+
+    def terms_revisions(self):
+        """The revisions of the baseline and target, as the achievement module takes them
+        (from `revisions.all()`, so a prefetch serves them)."""
+        return tuple(revision.terms for revision in self.revisions.all())
+
+    def terms(self, fiscal_year):
+        """The baseline and target in force in the year (`achievement.Terms`)."""
+        return terms_in_force(
+            baseline=self.baseline_value,
+            target=self.target_value,
+            revisions=self.terms_revisions(),
+            year=fiscal_year,
+        )
+
+    def yearly_target_map(self):
+        """Year -> the yearly target (年度目標), from `yearly_targets.all()`."""
+        return {item.fiscal_year: item.target_value for item in self.yearly_targets.all()}
+
+    def in_force(self, fiscal_year):
+        """This indicator as it stands in the year: name, unit, baseline and target of the
+        revisions up to it applied to an unsaved copy, for display only."""
+        shown = Indicator(
+            **{f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+        )
+        shown._state.fields_cache = dict(self._state.fields_cache)  # its policy, department
+        shown._prefetched_objects_cache = getattr(self, "_prefetched_objects_cache", {})
+        for revision in self.revisions.all():
+            if revision.kind == RevisionKind.CHANGE and revision.from_year <= fiscal_year:
+                revision.apply_to(shown)
+        return shown
+
+
+class IndicatorRevision(Revision):
+    """A revision (見直し) of an indicator from a fiscal year on: new terms (変更), or the
+    indicator added mid-plan (追加) or ended (休止・廃止・終了)."""
+
+    target_field = "indicator"
+    plan_lookup = "indicator__policy__plan"
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="成果指標", on_delete=models.CASCADE, related_name="revisions"
+    )
+    name = models.CharField(
+        "見直し後の指標名", max_length=300, blank=True, help_text="変えない場合は空欄"
+    )
+    unit = models.CharField(
+        "見直し後の単位", max_length=20, blank=True, help_text="変えない場合は空欄"
+    )
+    baseline_value = models.DecimalField(
+        "見直し後の基準値", null=True, blank=True, help_text="変えない場合は空欄", **VALUE_DIGITS
+    )
+    target_value = models.DecimalField(
+        "見直し後の目標値", null=True, blank=True, help_text="変えない場合は空欄", **VALUE_DIGITS
+    )
+    history = HistoricalRecords()
+
+    CHANGED_FIELDS = ("name", "unit", "baseline_value", "target_value")
+
+    class Meta(Revision.Meta):
+        verbose_name = "成果指標の見直し"
+        verbose_name_plural = "成果指標の見直し"
+        constraints = [
+            *one_of_each_constraints("indicator", "indicator_revision"),
+            models.CheckConstraint(
+                condition=Q(kind=RevisionKind.CHANGE)
+                & (
+                    ~Q(name="")
+                    | ~Q(unit="")
+                    | Q(baseline_value__isnull=False)
+                    | Q(target_value__isnull=False)
+                )
+                | ~Q(kind=RevisionKind.CHANGE)
+                & Q(name="", unit="", baseline_value__isnull=True, target_value__isnull=True),
+                name="indicator_revision_change_has_new_terms",
+                violation_error_message="変更の見直しには、見直し後の指標名・単位・基準値・目標値の"
+                "どれかを入力してください(追加・休止・廃止・終了では空欄にしてください)。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.from_year}年度から{self.get_kind_display()}"
+
+    def item_plan(self):
+        return self.indicator.policy.plan if self.indicator_id else None
+
+    @property
+    def terms(self):
+        return TermsRevision(
+            from_year=self.from_year, baseline=self.baseline_value, target=self.target_value
+        )
+
+    def apply_to(self, indicator):
+        for field in self.CHANGED_FIELDS:
+            value = getattr(self, field)
+            if value not in ("", None):
+                setattr(indicator, field, value)
+
+    def changes(self, indicator=None):
+        """What the revision changes, as a person reads it: 「目標値 50.8% → 55.0%」..."""
+        indicator = indicator or self.indicator
+        places, unit = indicator.decimal_places, self.unit or indicator.unit
+        parts = []
+        if self.name:
+            parts.append(f"指標名を「{self.name}」に")
+        if self.unit:
+            parts.append(f"単位を「{self.unit}」に")
+        for field, label in (("baseline_value", "基準値"), ("target_value", "目標値")):
+            value = getattr(self, field)
+            if value is not None:
+                parts.append(f"{label}を{format_number(value, places)}{unit}に")
+        return "、".join(parts)
+
+    def clean(self):
+        super().clean()
+        indicator = self.indicator if self.indicator_id else None
+        if (
+            indicator is not None
+            and indicator.aggregation == Aggregation.CUMULATIVE
+            and self.target_value is not None
+            and self.target_value <= 0
+        ):
+            raise ValidationError({"target_value": "累計の指標の目標値は0より大きくしてください。"})
+
+
+class IndicatorYearTarget(models.Model):
+    """A yearly target (年度目標): the value an indicator is expected to reach by the end of a
+    fiscal year, instead of the straight line from baseline to target (a running total for a
+    cumulative indicator)."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="成果指標", on_delete=models.CASCADE, related_name="yearly_targets"
+    )
+    fiscal_year = fiscal_year_field("年度")
+    target_value = models.DecimalField("年度目標値", **VALUE_DIGITS)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "年度目標"
+        verbose_name_plural = "年度目標"
+        ordering = ["indicator", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "fiscal_year"],
+                name="one_yearly_target_per_indicator_and_year",
+                violation_error_message="この成果指標のこの年度の年度目標はすでにあります。",
+            ),
+            models.CheckConstraint(
+                condition=fiscal_year_in_range("fiscal_year"),
+                name="yearly_target_year_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.fiscal_year}年度の目標"
+
+    def clean(self):
+        super().clean()
+        if self.indicator_id and self.fiscal_year:
+            plan = self.indicator.policy.plan
+            if self.fiscal_year not in plan.fiscal_years:
+                raise ValidationError(
+                    {"fiscal_year": f"年度は計画期間({plan.period_label})の中で選んでください。"}
+                )
 
 
 # The fields the committee pages show of a counted result (IndicatorResultQuerySet.counted).

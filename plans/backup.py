@@ -27,7 +27,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from indicators.models import Indicator, IndicatorResult
+from indicators.models import Indicator, IndicatorResult, IndicatorRevision, IndicatorYearTarget
 from plans.models import (
     BasicPolicy,
     CommitteeOpinion,
@@ -40,7 +40,7 @@ from plans.models import (
     PlanYear,
 )
 from plans.publication import plan_published_version_bump
-from projects.models import MeasureProject, Project, ProjectProgress
+from projects.models import MeasureProject, Project, ProjectProgress, ProjectRevision
 
 FORMAT = "okayama-kyodo-plan-backup"
 FORMAT_VERSION = 1
@@ -54,12 +54,15 @@ PLAN_MODELS = [
     MeasureAssessment,
     Indicator,
     IndicatorResult,
+    IndicatorRevision,
+    IndicatorYearTarget,
     Project,
     MeasureProject,
     ProjectProgress,
     CommitteeOpinion,
     OpinionLetter,
     OpinionResponse,
+    ProjectRevision,
 ]
 HISTORY_MODELS = [model.history.model for model in PLAN_MODELS if hasattr(model, "history")]
 MODELS_BY_LABEL = {model._meta.label_lower: model for model in PLAN_MODELS + HISTORY_MODELS}
@@ -135,24 +138,34 @@ def _plan_querysets(plan):
         MeasureAssessment.objects.filter(measure__policy__plan=plan),
         indicators,
         IndicatorResult.objects.filter(indicator__policy__plan=plan),
+        IndicatorRevision.objects.filter(indicator__policy__plan=plan),
+        IndicatorYearTarget.objects.filter(indicator__policy__plan=plan),
         projects,
         MeasureProject.objects.filter(project__plan=plan, measure__policy__plan=plan),
         ProjectProgress.objects.filter(project__plan=plan),
         opinions,
         OpinionLetter.objects.filter(plan=plan),
         OpinionResponse.objects.filter(opinion__plan=plan),
+        ProjectRevision.objects.filter(project__plan=plan),
         history[PlanYear].filter(
             Q(plan_id=plan.pk) | Q(id__in=PlanYear.objects.filter(plan=plan).values("pk"))
         ),
         history[MeasureAssessment].filter(measure_id__in=measures.values("pk")),
         indicator_history,
-        history[IndicatorResult].filter(
-            Q(indicator_id__in=indicators.values("pk"))
-            | Q(indicator_id__in=indicator_history.values("id"))
+        *(
+            history[model].filter(
+                Q(indicator_id__in=indicators.values("pk"))
+                | Q(indicator_id__in=indicator_history.values("id"))
+            )
+            for model in (IndicatorResult, IndicatorRevision, IndicatorYearTarget)
         ),
         project_history,
-        history[ProjectProgress].filter(
-            Q(project_id__in=projects.values("pk")) | Q(project_id__in=project_history.values("id"))
+        *(
+            history[model].filter(
+                Q(project_id__in=projects.values("pk"))
+                | Q(project_id__in=project_history.values("id"))
+            )
+            for model in (ProjectProgress, ProjectRevision)
         ),
         history[CommitteeOpinion].filter(plan_id=plan.pk),
         history[OpinionLetter].filter(plan_id=plan.pk),

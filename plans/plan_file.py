@@ -3,16 +3,18 @@
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from indicators.models import Indicator
+from indicators.models import Indicator, IndicatorRevision, IndicatorYearTarget
 from plans.models import BasicPolicy, Measure, Plan
 from plans.publication import plan_published_version_bump
-from projects.models import MeasureProject, Project
+from plans.revisions import RevisionKind
+from projects.models import MeasureProject, Project, ProjectRevision
 
 
 class PlanFileError(Exception):
@@ -92,9 +94,15 @@ INDICATOR_KEYS = {
     "min_value",
     "max_value",
     "notes",
+    "yearly_targets",
+    "revisions",
 }
 MEASURE_KEYS = {"number", "title", "description", "projects"}
-PROJECT_ROW_KEYS = {"name", "names", "summary"}
+PROJECT_ROW_KEYS = {"name", "names", "summary", "revisions"}
+# A revision (計画の見直し): `kind` 変更 (change, the default) with the new terms, or added / ended
+# (added, suspended, abolished, ended) from `from_year`.
+REVISION_KEYS = {"kind", "from_year", "reason", "decided_by", "decided_on"}
+INDICATOR_REVISION_KEYS = REVISION_KEYS | {"name", "unit", "baseline", "target"}
 
 
 class _PlanLoader:
@@ -147,7 +155,35 @@ class _PlanLoader:
             "max_value": _decimal(data, "max_value", where) if "max_value" in data else None,
             "notes": data.get("notes", ""),
         }
-        self.sync(Indicator, where, {"policy": policy, "position": position}, values)
+        indicator = self.sync(Indicator, where, {"policy": policy, "position": position}, values)
+        yearly_targets = data.get("yearly_targets", {})
+        if not isinstance(yearly_targets, dict):
+            raise PlanFileError(
+                f'{where}: yearly_targets は {{ 2022 = "46.0" }} の形で書いてください。'
+            )
+        for year, target in yearly_targets.items():
+            if not str(year).isdigit():
+                raise PlanFileError(f"{where} 年度目標: 年度が数字ではありません: {year}")
+            self.sync(
+                IndicatorYearTarget,
+                f"{where} {year}年度の年度目標",
+                {"indicator": indicator, "fiscal_year": int(year)},
+                {"target_value": _decimal({"target": target}, "target", where)},
+            )
+        for number, revision in enumerate(data.get("revisions", []), start=1):
+            place = f"{where} 見直し{number}"
+            _only(revision, INDICATOR_REVISION_KEYS, place)
+            terms = {
+                "name": revision.get("name", ""),
+                "unit": revision.get("unit", ""),
+                "baseline_value": _decimal(revision, "baseline", place)
+                if "baseline" in revision
+                else None,
+                "target_value": _decimal(revision, "target", place)
+                if "target" in revision
+                else None,
+            }
+            self.sync_revision(IndicatorRevision, "indicator", indicator, revision, place, terms)
 
     def load_measure(self, plan, policy, data):
         where = f"基本施策{policy.number}-{data.get('number', '?')}"
@@ -179,6 +215,15 @@ class _PlanLoader:
                 self.projects[names[0]] = self.sync(
                     Project, where, {"plan": plan, "name": names[0]}, {"summary": summary}
                 )
+        for number, revision in enumerate(row.get("revisions", []), start=1):
+            if "names" in row:
+                raise PlanFileError(
+                    f"{where}: 見直しは事業概要とともに掲載した行に書いてください。"
+                )
+            place = f"{where} 見直し{number}"
+            _only(revision, REVISION_KEYS, place)
+            project = self.projects[names[0]]
+            self.sync_revision(ProjectRevision, "project", project, revision, place, {})
         for name in names:
             project = self.projects[name]
             self.sync(
@@ -190,6 +235,21 @@ class _PlanLoader:
                     "listed_summary": "" if summary == project.summary else summary,
                 },
             )
+
+    def sync_revision(self, model, target_field, target, data, where, terms):
+        """A revision of the file, found by its item, kind and year; its text made to match."""
+        lookup = {
+            target_field: target,
+            "kind": data.get("kind", RevisionKind.CHANGE),
+            "from_year": _required(data, "from_year", where),
+        }
+        values = {
+            "reason": _required(data, "reason", where),
+            "decided_by": _required(data, "decided_by", where),
+            "decided_on": _date(data, "decided_on", where),
+            **terms,
+        }
+        return self.sync(model, where, lookup, values)
 
     def sync(self, model, where, lookup, values):
         """Create the row, or update the fields that differ; count which happened."""
@@ -240,6 +300,18 @@ def _decimal(data, key, where):
         return Decimal(str(text))
     except InvalidOperation as error:
         raise PlanFileError(f"{where}: 「{key}」が数値ではありません: {text}") from error
+
+
+def _date(data, key, where):
+    value = _required(data, key, where)
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as error:
+        raise PlanFileError(
+            f"{where}: 「{key}」は 2024-02-15 の形で書いてください: {value}"
+        ) from error
 
 
 def _describe(error):

@@ -10,7 +10,7 @@ from plans.admin_mixins import (
 )
 from plans.models import Plan
 from projects.admin_import import errors_view, export_view, import_view, template_view
-from projects.models import MeasureProject, Project, ProjectProgress
+from projects.models import MeasureProject, Project, ProjectProgress, ProjectRevision
 
 
 class MeasureLinkInline(admin.StackedInline):
@@ -18,6 +18,17 @@ class MeasureLinkInline(admin.StackedInline):
     # own and points aria-describedby at help text it does not render (JIS X 8341-3, 1.3.1).
     model = MeasureProject
     fields = ["measure", "position", "listed_summary"]
+    extra = 0
+
+
+PROJECT_REVISION_FIELDS = [("kind", "from_year"), "reason", ("decided_by", "decided_on")]
+
+
+class ProjectRevisionInline(admin.StackedInline):
+    """The project added mid-plan or ended (見直し), with its history (管理画面 → 事業の見直し)."""
+
+    model = ProjectRevision
+    fields = PROJECT_REVISION_FIELDS
     extra = 0
 
 
@@ -48,7 +59,7 @@ class ProjectAdmin(PublishedStructureAdminMixin, ReadOnlyHistoryAdmin):
     list_select_related = ["plan", "department"]
     search_fields = ["name", "code", "summary"]
     fields = ["plan", "code", "name", "summary", "department"]
-    inlines = [MeasureLinkInline, ProjectProgressInline]
+    inlines = [MeasureLinkInline, ProjectRevisionInline, ProjectProgressInline]
 
     def get_queryset(self, request):
         return (
@@ -109,3 +120,12 @@ class ProjectProgressAdmin(ReadOnlyEntryAdminMixin, ReadOnlyHistoryAdmin):
     list_select_related = ["project"]
     search_fields = ["project__name", "activities", "issues"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(ProjectRevision)
+class ProjectRevisionAdmin(PublishedStructureAdminMixin, ReadOnlyHistoryAdmin):
+    list_display = ["project", "kind", "from_year", "decided_by", "decided_on"]
+    list_filter = ["project__plan", "kind", "from_year"]
+    list_select_related = ["project"]
+    search_fields = ["project__name", "reason", "decided_by"]
+    fields = ["project", *PROJECT_REVISION_FIELDS]

@@ -6,11 +6,16 @@ from simple_history.models import HistoricalRecords
 from plans.codes import normalize_code
 from plans.models import Department, Measure, Plan, YearlyEntry
 from plans.numbers import parse_number
+from plans.revisions import Revision, RevisionKind, active_in, one_of_each_constraints
 
 AMOUNT_DIGITS = {"max_digits": 15, "decimal_places": 0}
 
 
 class ProjectQuerySet(models.QuerySet):
+    def active_in(self, fiscal_year):
+        """The projects active in the year: not added later, not ended by then (見直し)."""
+        return self.filter(active_in(ProjectRevision, fiscal_year))
+
     def with_plan_order(self):
         """Annotate `plan_order`: where the project is first listed in its plan (measure, row)."""
         return self.annotate(
@@ -89,6 +94,43 @@ class Project(models.Model):
     def clean(self):
         super().clean()
         self.code = normalize_code(self.code)
+
+
+class ProjectRevision(Revision):
+    """A project added mid-plan (追加) or ended (休止・廃止・終了) from a fiscal year on."""
+
+    target_field = "project"
+    plan_lookup = "project__plan"
+
+    project = models.ForeignKey(
+        Project, verbose_name="事業", on_delete=models.CASCADE, related_name="revisions"
+    )
+    kind = models.CharField(
+        "見直しの種類",
+        max_length=12,
+        choices=[choice for choice in RevisionKind.choices if choice[0] != RevisionKind.CHANGE],
+        default=RevisionKind.ENDED,
+    )
+    history = HistoricalRecords()
+
+    class Meta(Revision.Meta):
+        verbose_name = "事業の見直し"
+        verbose_name_plural = "事業の見直し"
+        constraints = [
+            *one_of_each_constraints("project", "project_revision"),
+            models.CheckConstraint(
+                condition=~Q(kind=RevisionKind.CHANGE),
+                name="project_revision_adds_or_ends",
+                violation_error_message="事業の見直しは追加・休止・廃止・終了のどれかを選んでください"
+                "(事業名や概要の変更は事業そのものを編集してください)。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project} {self.from_year}年度から{self.get_kind_display()}"
+
+    def item_plan(self):
+        return self.project.plan if self.project_id else None
 
 
 class MeasureProject(models.Model):

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from indicators.models import Indicator, IndicatorResult
+from indicators.models import Indicator, IndicatorResult, IndicatorRevision, IndicatorYearTarget
 from plans.models import Measure, MeasureAssessment, PlanYear
-from projects.models import MeasureProject, Project, ProjectProgress
+from projects.models import MeasureProject, Project, ProjectProgress, ProjectRevision
 from tests.factories import (
     IndicatorResultFactory,
     MeasureProjectFactory,
@@ -31,6 +31,12 @@ def plan_with_entries(okayama_plan, personas):
     measure = Measure.objects.filter(policy__plan=okayama_plan).first()
     MeasureAssessment.objects.create(measure=measure, fiscal_year=2021, assessment="順調")
     PlanYear.objects.create(plan=okayama_plan, fiscal_year=2021)
+    decided = {"reason": "見直し", "decided_by": "協働推進委員会", "decided_on": "2024-02-15"}
+    IndicatorRevision.objects.create(
+        indicator=indicator, from_year=2024, target_value=Decimal("55"), **decided
+    )
+    IndicatorYearTarget.objects.create(indicator=indicator, fiscal_year=2022, target_value=47)
+    ProjectRevision.objects.create(project=project, kind="ended", from_year=2025, **decided)
     return okayama_plan
 
 
@@ -55,8 +61,11 @@ def test_every_plan_model_is_in_the_admin():
         "MeasureAssessment",
         "Indicator",
         "IndicatorResult",
+        "IndicatorRevision",
+        "IndicatorYearTarget",
         "Project",
         "ProjectProgress",
+        "ProjectRevision",
         "PlanYear",
     }
 

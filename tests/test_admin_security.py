@@ -16,6 +16,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
 
+from indicators.models import IndicatorRevision, IndicatorYearTarget
 from plans.models import EntryStatus
 from plans.progress.kinds import INDICATORS, MEASURES, PROJECTS
 from plans.progress.workflow import (
@@ -25,6 +26,7 @@ from plans.progress.workflow import (
     plan_year_set_deadline,
 )
 from plans.roles import ADMINISTRATORS, COMMITTEE_CHAIR, COMMITTEE_MEMBERS, DEPARTMENT_STAFF
+from projects.models import ProjectRevision
 from tests.factories import (
     PASSWORD,
     IndicatorFactory,
@@ -89,6 +91,16 @@ def locked_year(personas):
         )
         entry_approve(entry=entry, user=office, version=entry.version)
     plan_year_lock(plan=plan, fiscal_year=YEAR, user=office)
+    decided = {"reason": "見直し", "decided_by": "協働推進委員会", "decided_on": "2025-02-15"}
+    for revision in (
+        IndicatorRevision(
+            indicator=indicator, from_year=YEAR + 1, target_value=Decimal("60"), **decided
+        ),
+        IndicatorYearTarget(indicator=indicator, fiscal_year=YEAR + 1, target_value=Decimal("55")),
+        ProjectRevision(project=project, kind="ended", from_year=YEAR + 1, **decided),
+    ):
+        revision._history_user = office
+        revision.save()
     return plan
 
 

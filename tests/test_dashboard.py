@@ -99,7 +99,8 @@ def test_indicator_page_explains_the_computation_and_draws_gaps(committee, seed_
         'role="img"' in html and '<title id="chart-title">地域活動への市民の参加割合の推移' in html
     )
     # 2023 was not measured: the line breaks there instead of dropping to zero.
-    assert html.count("<polyline") == 2
+    # Two lines of values, besides the expected pace's.
+    assert html.count("<polyline") == 2 + html.count('<polyline class="chart-pace"') == 3
     assert "2023年度 測定なし" in visible
     assert "期待される値" in visible
 

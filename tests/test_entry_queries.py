@@ -201,6 +201,8 @@ def test_open_data_publishes_only_approved_values(entries, client):
         {
             "fiscal_year": 2022,
             "value": "47.1",
+            "baseline_in_force": "45.3",
+            "target_in_force": "50.8",
             "not_measured": False,
             "interim": False,
             "as_of": None,

@@ -128,7 +128,7 @@ def test_open_data_csv_reads_back_in_excel_encoding(evaluation, seed_results):
     first = rows[0]
     assert list(first) == [
         "計画コード", "計画名", "基本方針番号", "指標名", "単位", "集計方法", "基準値", "基準年度",
-        "目標値", "目標年度", "年度", "実績値", "測定なし", "速報値", "速報値の時点",
+        "目標値", "目標年度", "年度", "実績値", "測定なし", "速報値", "速報値の時点", "年度目標",
         "デモ用データ", "評価対象年度", "評価", "評価の根拠年度",
     ]  # fmt: skip
     assert (first["指標名"], first["年度"], first["実績値"], first["基準値"]) == (

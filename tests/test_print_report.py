@@ -59,9 +59,12 @@ def test_the_contents_link_to_the_summary_and_every_policy(committee, seed_resul
 
     start = html.index('class="report-contents"')
     targets = re.findall(r'href="#([^"]+)"', html[start : html.index("</nav>", start)])
-    assert targets == ["report-summary"] + [
-        f"report-policy-{policy.number}" for policy in seed_results.policies.all()
-    ] + ["committee-opinions"]
+    assert targets == [
+        "report-summary",
+        *(f"report-policy-{policy.number}" for policy in seed_results.policies.all()),
+        "report-revisions",  # 計画の見直し (issue 17)
+        "committee-opinions",
+    ]
     for target in targets:
         assert f'id="{target}"' in html
     assert "基本方針1 " in section(html, 'class="report-contents"', "</nav>")

@@ -50,7 +50,8 @@ class YearItem:
 
 
 def year_items(plan, fiscal_year, *, departments=None):
-    """Every indicator and project of the plan with its entry for the year, in plan order.
+    """Every indicator and project of the plan active in the year (見直し) with its entry for
+    the year, in plan order.
 
     `departments` (ids) limits them to those departments. Two queries per kind.
     """

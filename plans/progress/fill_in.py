@@ -195,8 +195,10 @@ def _indicator_table(fiscal_year, earlier_years, targets, entries, approved):
                 indicator.department.name if indicator.department else "",
                 indicator.name,
                 indicator.unit,
-                Figure(_number(indicator.baseline_value), shown),
-                Figure(_number(indicator.target_value), shown),
+                # In force in the year (計画の見直し); the name stays the plan's, which the
+                # import matches on.
+                Figure(_number(indicator.terms(fiscal_year).baseline), shown),
+                Figure(_number(indicator.terms(fiscal_year).target), shown),
                 *(earlier(year) for year in earlier_years),
                 Figure(
                     _number(entry.value) if entry else None,
@@ -389,9 +391,10 @@ def _sheet(workbook, *, title, heading, instruction, table):
     sheet.protection.formatRows = False
 
 
-def fill_in_targets(plan, kind, department):
-    """The plan's items of `kind` that `department` enters (None: those nobody is assigned)."""
-    targets = KINDS[kind].targets(plan)
+def fill_in_targets(plan, kind, department, fiscal_year):
+    """The plan's items of `kind` active in the year that `department` enters (None: those
+    nobody is assigned)."""
+    targets = KINDS[kind].targets(plan, fiscal_year)
     if department is None:
         return targets.filter(department__isnull=True)
     return targets.filter(department=department)
@@ -409,7 +412,7 @@ def fill_in_workbook(*, plan, fiscal_year, kind, department, targets=None, entri
     `targets` and `entries` (as `_entries` returns them), when given, are those already read.
     """
     if targets is None:
-        targets = list(fill_in_targets(plan, kind, department))
+        targets = list(fill_in_targets(plan, kind, department, fiscal_year))
     entries = entries or _entries(kind, targets, fiscal_year)
     earlier_years = [year for year in plan.fiscal_years if year < fiscal_year]
     table = TABLES[kind](fiscal_year, earlier_years, targets, *entries)
@@ -464,7 +467,7 @@ def fill_in_zip(*, plan, fiscal_year):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for kind in KIND_LABELS:
-            targets = list(KINDS[kind].targets(plan))
+            targets = list(KINDS[kind].targets(plan, fiscal_year))
             entries = _entries(kind, targets, fiscal_year)
             by_department = {}
             for target in targets:

@@ -11,16 +11,17 @@ from indicators.models import Indicator, IndicatorResult
 from indicators.plausibility import plausibility_warnings
 from plans.fiscal_years import format_fiscal_year
 from plans.models import CommitteeOpinion, Measure, MeasureAssessment, OpinionResponse
+from plans.revisions import is_active, status_note
 from projects.models import Project, ProjectProgress
 
 
 class Kind:
-    """What every kind shares: its items are the plan's targets (the same every year), entered
-    by the department each names."""
+    """What every kind shares: its items are the plan's targets, entered by the department each
+    names."""
 
     def targets_for_year(self, plan, fiscal_year):
         """The items that take an entry for `fiscal_year`."""
-        return self.targets(plan)
+        return self.targets(plan, fiscal_year)
 
     def of_departments(self, targets, departments):
         """Those of `targets` that the departments (ids) enter."""
@@ -30,6 +31,30 @@ class Kind:
         """Why nobody may enter this item for the year now, or None: a rule of the kind's own,
         judged by workflow.entry_refusal with the others."""
         return None
+
+    def inactive_reason(self, target, fiscal_year):
+        """Why the item takes no entry in the year (not in the plan that year), or None."""
+        return None
+
+
+class RevisedKind(Kind):
+    """A kind whose items can be added mid-plan or ended (見直し): `targets(plan, fiscal_year)`
+    lists only the year's active ones, and no door takes an entry of an inactive one."""
+
+    def active(self, targets, fiscal_year):
+        if fiscal_year is None:
+            return targets.prefetch_related("revisions")
+        return targets.active_in(fiscal_year).prefetch_related("revisions")
+
+    def inactive_reason(self, target, fiscal_year):
+        """Why the item takes no entry for the year (added later, or ended), or None."""
+        revisions = [(revision.kind, revision.from_year) for revision in target.revisions.all()]
+        if is_active(revisions, fiscal_year):
+            return None
+        return (
+            f"「{target}」は{status_note(revisions)}のため、"
+            f"{format_fiscal_year(fiscal_year)}の入力はありません(計画の見直し)。"
+        )
 
 
 class RequiredFieldsKind(Kind):
@@ -51,7 +76,7 @@ class RequiredFieldsKind(Kind):
         return []
 
 
-class IndicatorKind(Kind):
+class IndicatorKind(RevisedKind):
     slug = "indicators"
     label = "成果指標"
     target_model = Indicator
@@ -60,11 +85,14 @@ class IndicatorKind(Kind):
     template_name = "progress/indicator_entry.html"
     review_template = "progress/review/_indicator.html"
 
-    def targets(self, plan):
-        return (
+    def targets(self, plan, fiscal_year=None):
+        """The plan's indicators (those active in `fiscal_year` when given), in plan order."""
+        return self.active(
             Indicator.objects.filter(policy__plan=plan)
             .select_related("policy", "department")
             .order_by("policy__number", "position")
+            .prefetch_related("yearly_targets"),
+            fiscal_year,
         )
 
     def plan_of(self, indicator):
@@ -94,12 +122,13 @@ class IndicatorKind(Kind):
 
     def warnings(self, indicator, fiscal_year, value, earlier=None):
         previous_year, previous = self.previous_value(indicator, fiscal_year, earlier)
+        terms = indicator.terms(fiscal_year)  # as revised (見直し) for the year
         return plausibility_warnings(
             value=value,
             previous=previous,
             previous_year=previous_year,
-            baseline=indicator.baseline_value,
-            target=indicator.target_value,
+            baseline=terms.baseline,
+            target=terms.target,
             aggregation=indicator.aggregation,
             unit=indicator.unit,
             places=indicator.decimal_places,
@@ -128,7 +157,7 @@ class IndicatorKind(Kind):
         return []
 
 
-class ProjectKind(RequiredFieldsKind):
+class ProjectKind(RevisedKind, RequiredFieldsKind):
     slug = "projects"
     label = "事業"
     target_model = Project
@@ -138,12 +167,14 @@ class ProjectKind(RequiredFieldsKind):
     review_template = "progress/review/_project.html"
     REQUIRED = {"activities": "実施内容・実績", "grade": "自己評価", "outlook": "今後の方向性"}
 
-    def targets(self, plan):
-        return (
+    def targets(self, plan, fiscal_year=None):
+        """The plan's projects (those active in `fiscal_year` when given), in plan order."""
+        return self.active(
             Project.objects.filter(plan=plan)
             .select_related("department")
             .with_plan_order()
-            .order_by("code", "plan_order", "name")
+            .order_by("code", "plan_order", "name"),
+            fiscal_year,
         )
 
     def plan_of(self, project):
@@ -171,7 +202,7 @@ class MeasureKind(RequiredFieldsKind):
     review_template = "progress/review/_measure.html"
     REQUIRED = {"assessment": "施策の評価", "direction": "今後の取組方針"}
 
-    def targets(self, plan):
+    def targets(self, plan, fiscal_year=None):
         return (
             Measure.objects.filter(policy__plan=plan)
             .select_related("department")
@@ -204,16 +235,17 @@ class ResponseKind(RequiredFieldsKind):
     review_template = "progress/review/_response.html"
     REQUIRED = {"response": "市の対応・対応方針"}
 
-    def targets(self, plan):
-        return (
+    def targets(self, plan, fiscal_year=None):
+        opinions = (
             CommitteeOpinion.objects.filter(plan=plan)
             .in_letter()
             .select_related("policy", "measure__policy", "indicator")
         )
+        return opinions if fiscal_year is None else opinions.filter(fiscal_year=fiscal_year)
 
     def targets_for_year(self, plan, fiscal_year):
         # Only a published 意見書's items: nothing to respond to before.
-        return self.targets(plan).filter(fiscal_year=fiscal_year).published()
+        return self.targets(plan, fiscal_year).published()
 
     def of_departments(self, targets, departments):
         return targets.none()  # the plan office's

@@ -171,6 +171,8 @@ def entry_refusal(*, kind, plan_year, user, current, entry, version, submit, res
     """
     if not can_enter(user, kind.target_of(entry)):
         return WorkflowError("この項目を入力する権限がありません。")
+    if reason := kind.inactive_reason(kind.target_of(entry), entry.fiscal_year):
+        return WorkflowError(reason)
     if _version_of(current) != version:
         return ConcurrentEditError(current)
     if reason := kind.closed_reason(kind.target_of(entry), plan_year.fiscal_year):

@@ -91,8 +91,11 @@ def _plotted(values, first_year, last_year, cumulative):
     return plotted
 
 
-def progress_chart(*, indicator, first_year, last_year, values, earlier=()):
+def progress_chart(*, indicator, first_year, last_year, values, earlier=(), yearly_targets=None):
     """The chart of an indicator, from `values` ({fiscal year: Decimal or None}) up to a year.
+
+    The expected pace runs from the baseline (zero for a cumulative indicator) to the target,
+    through the yearly targets (年度目標, {fiscal year: Decimal}) where the indicator has them.
 
     `earlier` (PlanSpan, oldest first) are the plans a continued indicator came from: their
     actuals and targets are drawn before this plan's, with a line at each plan's boundary, so
@@ -109,7 +112,12 @@ def progress_chart(*, indicator, first_year, last_year, values, earlier=()):
 
     start_value = Decimal(0) if cumulative else indicator.baseline_value
     target_value = indicator.target_value
-    everything = [start_value, target_value, *plotted.values()]
+    milestones = {
+        year: value
+        for year, value in sorted((yearly_targets or {}).items())
+        if first_year <= year < indicator.target_year
+    }
+    everything = [start_value, target_value, *plotted.values(), *milestones.values()]
     for span, drawn in zip(earlier, earlier_plotted, strict=True):
         everything += [span.indicator.target_value, *drawn.values()]
         if not cumulative:
@@ -185,6 +193,7 @@ def progress_chart(*, indicator, first_year, last_year, values, earlier=()):
         target=point(indicator.target_year, target_value),
         pace=(
             point(indicator.baseline_year, start_value),
+            *(point(year, value) for year, value in milestones.items()),
             point(indicator.target_year, target_value),
         ),
         y_ticks=y_ticks,

@@ -9,7 +9,8 @@ view after a change builds them all.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -17,16 +18,27 @@ from typing import NamedTuple
 from indicators.achievement import (
     Achievement,
     Grade,
+    Revision,
     Rollup,
     basis_note,
     count_grades,
     evaluate,
+    revision_note,
     rollup,
+    terms_in_force,
 )
-from indicators.models import SHOWN_FIELDS, Aggregation, Indicator, IndicatorResult
+from indicators.models import (
+    SHOWN_FIELDS,
+    Aggregation,
+    Indicator,
+    IndicatorResult,
+    IndicatorRevision,
+    IndicatorYearTarget,
+)
 from plans.dates import as_of_label
 from plans.models import BasicPolicy, Measure, MeasureAssessment, Plan
-from projects.models import MeasureProject, Outlook, ProjectProgress
+from plans.revisions import RevisionKind, is_active
+from projects.models import MeasureProject, Outlook, ProjectProgress, ProjectRevision
 
 
 def result_values(results):
@@ -44,8 +56,16 @@ def result_values(results):
     return values
 
 
-def indicator_achievement(indicator, plan, fiscal_year, results):
-    """The achievement of one indicator for a fiscal year, from the results given."""
+def indicator_achievement(
+    indicator, plan, fiscal_year, results, *, revisions=None, yearly_targets=None
+):
+    """The achievement of one indicator for a fiscal year, from the results given, under its
+    revisions (見直し) and yearly targets (年度目標): those given, or an Indicator's own (read
+    through `revisions.all()` and `yearly_targets.all()`, so a prefetch serves them)."""
+    if revisions is None:
+        revisions = indicator.terms_revisions()
+    if yearly_targets is None:
+        yearly_targets = indicator.yearly_target_map()
     return evaluate(
         aggregation=indicator.aggregation,
         direction=indicator.direction,
@@ -56,6 +76,8 @@ def indicator_achievement(indicator, plan, fiscal_year, results):
         fiscal_year=fiscal_year,
         values=result_values(results),
         thresholds=plan.thresholds,
+        revisions=revisions,
+        yearly_targets=yearly_targets,
     )
 
 
@@ -133,11 +155,44 @@ def interim_basis(results, achievement):
     return f"{interim[-1].interim_label}による" if interim else ""
 
 
+class RevisionRow(NamedTuple):
+    """A revision (見直し) of an indicator, as evaluate() and the pages take it."""
+
+    indicator_id: int
+    kind: str
+    from_year: int
+    name: str
+    unit: str
+    baseline_value: Decimal | None
+    target_value: Decimal | None
+    reason: str
+    decided_by: str
+    decided_on: object  # a date
+
+
 @dataclass(frozen=True)
 class IndicatorEvaluation:
-    indicator: IndicatorRow
+    indicator: IndicatorRow  # with the name, unit, baseline and target in force (見直し)
     results: tuple  # ResultRow, oldest first
     achievement: Achievement
+    original: IndicatorRow | None = None  # as the plan printed it
+    revisions: tuple = ()  # RevisionRow, oldest first
+    yearly_targets: Mapping[int, Decimal] = field(default_factory=dict)
+
+    def terms_of(self, fiscal_year):
+        """The baseline and target in force in a year (`achievement.Terms`)."""
+        original = self.original or self.indicator
+        return terms_in_force(
+            baseline=original.baseline_value,
+            target=original.target_value,
+            revisions=_terms_revisions(self.revisions),
+            year=fiscal_year,
+        )
+
+    @property
+    def revision_note(self):
+        """「2024年度から目標値を見直し(旧: 50.8%)」 when a revision bears on the evaluation."""
+        return revision_note(self.achievement, self.indicator.decimal_places, self.indicator.unit)
 
     @property
     def interim_basis(self):
@@ -219,6 +274,21 @@ SHOWN_RESULT_FIELDS = tuple(
 PROGRESS_FIELDS = ProgressRow._fields
 ASSESSMENT_FIELDS = AssessmentRow._fields
 LINK_FIELDS = ("measure_id", "project_id", "project__name", "project__department__name")
+REVISION_FIELDS = RevisionRow._fields
+
+
+def indicator_in_force(indicator, revisions, fiscal_year, achievement):
+    """The row as the year shows it: name and unit of the revisions up to the year, and the
+    baseline and target the achievement used (those in force in the year its grade rests on)."""
+    changes = {"baseline_value": achievement.baseline, "target_value": achievement.target}
+    for revision in revisions:
+        if revision.kind == RevisionKind.CHANGE and revision.from_year <= fiscal_year:
+            changes |= {
+                field: getattr(revision, field)
+                for field in ("name", "unit")
+                if getattr(revision, field)
+            }
+    return indicator._replace(**changes)
 
 
 def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
@@ -253,6 +323,22 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
         links = links.filter(measure__policy__in=policies)
         assessments = assessments.filter(measure__policy__in=policies)
     indicators = indicators.order_by("position", "pk").values_list(*INDICATOR_FIELDS)
+    revisions = defaultdict(list)
+    revision_rows = IndicatorRevision.objects.filter(indicator__in=indicators.values("pk"))
+    for revision in map(
+        RevisionRow._make, revision_rows.order_by("from_year", "pk").values_list(*REVISION_FIELDS)
+    ):
+        revisions[revision.indicator_id].append(revision)
+    yearly_targets = defaultdict(dict)
+    for indicator_id, year, value in IndicatorYearTarget.objects.filter(
+        indicator__in=indicators.values("pk")
+    ).values_list("indicator_id", "fiscal_year", "target_value"):
+        yearly_targets[indicator_id][year] = value
+    project_revisions = defaultdict(list)
+    for project_id, kind, from_year in ProjectRevision.objects.filter(
+        project__in=links.values("project_id")
+    ).values_list("project_id", "kind", "from_year"):
+        project_revisions[project_id].append((kind, from_year))
     results = defaultdict(list)
     for result in map(ResultRow._make, counted_results.values_list(*result_fields)):
         results[result.indicator_id].append(result)
@@ -273,14 +359,33 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
 
     indicators_by_policy = defaultdict(list)
     for indicator in map(IndicatorRow._make, indicators):
+        indicator_revisions = revisions[indicator.pk]
+        if not is_active([(r.kind, r.from_year) for r in indicator_revisions], fiscal_year):
+            continue
         indicator_results = tuple(results[indicator.pk])
-        achievement = indicator_achievement(indicator, plan, fiscal_year, indicator_results)
+        achievement = indicator_achievement(
+            indicator,
+            plan,
+            fiscal_year,
+            indicator_results,
+            revisions=_terms_revisions(indicator_revisions),
+            yearly_targets=yearly_targets[indicator.pk],
+        )
         indicators_by_policy[indicator.policy_id].append(
-            IndicatorEvaluation(indicator, indicator_results, achievement)
+            IndicatorEvaluation(
+                indicator_in_force(indicator, indicator_revisions, fiscal_year, achievement),
+                indicator_results,
+                achievement,
+                original=indicator,
+                revisions=tuple(indicator_revisions),
+                yearly_targets=yearly_targets[indicator.pk],
+            )
         )
     projects = {}  # one row per project, however many measures list it
     links_by_measure = defaultdict(list)
     for measure_id, project_id, name, department in links:
+        if not is_active(project_revisions[project_id], fiscal_year):
+            continue
         project = projects.get(project_id) or projects.setdefault(
             project_id,
             _project_evaluation(
@@ -330,6 +435,14 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     )
 
 
+def _terms_revisions(revisions):
+    return [
+        Revision(r.from_year, r.baseline_value, r.target_value)
+        for r in revisions
+        if r.kind == RevisionKind.CHANGE
+    ]
+
+
 def _project_evaluation(project, fiscal_year, progress, graded):
     record = progress.get(project.pk)
     graded_record = graded.get(project.pk)
@@ -347,3 +460,60 @@ def _project_grades(project_evaluations):
     """Count each project's grade once; a project without a counted record is 評価不能."""
     grades = {item.project.pk: item.grade for item in project_evaluations}
     return count_grades(grades.values())
+
+
+@dataclass(frozen=True)
+class YearRevision:
+    """A revision taking effect in a year, as the report's 計画の見直し lists it."""
+
+    item_kind: str  # 成果指標 or 事業
+    item: str  # the indicator's or project's name as the plan printed it
+    policy: str  # 基本方針1, or the measures' codes listing a project
+    kind: str  # 変更, 追加, 休止, 廃止, 終了
+    changes: str  # what a 変更 changes, as a person reads it ("" otherwise)
+    reason: str
+    decided_by: str
+    decided_on: object  # a date
+
+
+def year_revisions(plan, fiscal_year):
+    """The revisions of `plan` taking effect in the year (見直し), indicators first, in plan
+    order. A fixed number of queries."""
+    indicator_revisions = (
+        IndicatorRevision.objects.filter(indicator__policy__plan=plan, from_year=fiscal_year)
+        .select_related("indicator__policy")
+        .order_by("indicator__policy__number", "indicator__position", "pk")
+    )
+    project_revisions = (
+        ProjectRevision.objects.filter(project__plan=plan, from_year=fiscal_year)
+        .select_related("project")
+        .prefetch_related("project__measure_links__measure__policy")
+        .order_by("project__code", "project__name", "pk")
+    )
+    rows = [
+        YearRevision(
+            "成果指標",
+            revision.indicator.name,
+            f"基本方針{revision.indicator.policy.number}",
+            revision.get_kind_display(),
+            revision.changes() if revision.kind == RevisionKind.CHANGE else "",
+            revision.reason,
+            revision.decided_by,
+            revision.decided_on,
+        )
+        for revision in indicator_revisions
+    ]
+    rows += [
+        YearRevision(
+            "事業",
+            revision.project.name,
+            "、".join(link.measure.code for link in revision.project.measure_links.all()),
+            revision.get_kind_display(),
+            "",
+            revision.reason,
+            revision.decided_by,
+            revision.decided_on,
+        )
+        for revision in project_revisions
+    ]
+    return rows

@@ -573,6 +573,8 @@ OPEN_DATA_COLUMNS = [
     "指標名",
     "単位",
     "集計方法",
+    # The baseline and target in force in the row's year (計画の見直し: a revision changes them
+    # from its year on; the rows of earlier years keep the earlier ones).
     "基準値",
     "基準年度",
     "目標値",
@@ -583,6 +585,8 @@ OPEN_DATA_COLUMNS = [
     # はい: a 速報値 (interim), measured up to 速報値の時点 (YYYY-MM-DD); empty: a 確定値.
     "速報値",
     "速報値の時点",
+    # The yearly target (年度目標) of the row's year, where the indicator has one.
+    "年度目標",
     # はい: a made-up value of the demo command (manage.py create_demo_accounts), never a result.
     "デモ用データ",
     # The indicator's grade for the year the file is of (評価対象年度), the same on each of its
@@ -604,6 +608,7 @@ def open_data_rows(evaluation):
             for result in item.results:
                 if result.value is None and not result.not_measured:
                     continue
+                terms = item.terms_of(result.fiscal_year)
                 rows.append(
                     dict(
                         zip(
@@ -615,15 +620,16 @@ def open_data_rows(evaluation):
                                 indicator.name,
                                 indicator.unit,
                                 indicator.get_aggregation_display(),
-                                indicator.baseline_value,
+                                terms.baseline,
                                 indicator.baseline_year,
-                                indicator.target_value,
+                                terms.target,
                                 indicator.target_year,
                                 result.fiscal_year,
                                 result.value,
                                 "はい" if result.not_measured else "",
                                 "はい" if result.is_interim else "",
                                 result.as_of.isoformat() if result.as_of else "",
+                                item.yearly_targets.get(result.fiscal_year),
                                 "はい" if result.is_demo else "",
                                 evaluation.fiscal_year,
                                 _grade_letter(item.achievement.grade),
@@ -644,7 +650,9 @@ def open_data_csv(evaluation):
     for row in open_data_rows(evaluation):
         writer.writerow(
             {
-                key: _plain(value) if key in ("基準値", "目標値", "実績値") else csv_cell(value)
+                key: _plain(value)
+                if key in ("基準値", "目標値", "実績値", "年度目標")
+                else csv_cell(value)
                 for key, value in row.items()
             }
         )
@@ -678,10 +686,29 @@ def open_data_json(evaluation):
                 "policy_number": policy.policy.number,
                 "aggregation": item.indicator.aggregation,
                 "direction": item.indicator.direction,
-                "baseline": _plain(item.indicator.baseline_value),
+                # As the plan printed them; "revisions" change them from their years on.
+                "baseline": _plain((item.original or item.indicator).baseline_value),
                 "baseline_year": item.indicator.baseline_year,
-                "target": _plain(item.indicator.target_value),
+                "target": _plain((item.original or item.indicator).target_value),
                 "target_year": item.indicator.target_year,
+                # 計画の見直し: each from its year on (null where it leaves a term as it was).
+                "revisions": [
+                    {
+                        "from_year": revision.from_year,
+                        "kind": revision.kind,
+                        "name": revision.name or None,
+                        "unit": revision.unit or None,
+                        "baseline": _plain(revision.baseline_value),
+                        "target": _plain(revision.target_value),
+                        "reason": revision.reason,
+                        "decided_by": revision.decided_by,
+                        "decided_on": revision.decided_on.isoformat(),
+                    }
+                    for revision in item.revisions
+                ],
+                "yearly_targets": {
+                    str(year): _plain(value) for year, value in sorted(item.yearly_targets.items())
+                },
                 "evaluation": {
                     "fiscal_year": evaluation.fiscal_year,
                     "grade": _grade_letter(item.achievement.grade),
@@ -691,6 +718,8 @@ def open_data_json(evaluation):
                     {
                         "fiscal_year": result.fiscal_year,
                         "value": _plain(result.value),
+                        "baseline_in_force": _plain(item.terms_of(result.fiscal_year).baseline),
+                        "target_in_force": _plain(item.terms_of(result.fiscal_year).target),
                         "not_measured": result.not_measured,
                         "interim": result.is_interim,
                         "as_of": result.as_of.isoformat() if result.as_of else None,

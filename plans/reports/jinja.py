@@ -79,6 +79,7 @@ def indicator_chart(item, plan):
         first_year=plan.first_fiscal_year,
         last_year=plan.last_fiscal_year,
         values=result_values(item.results),
+        yearly_targets=item.yearly_targets,
     )
 
 

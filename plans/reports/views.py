@@ -11,7 +11,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from django.utils.safestring import mark_safe
 
-from indicators.achievement import basis_note, expected_value, format_number
+from indicators.achievement import basis_note, expected_value, format_number, terms_in_force
 from indicators.models import Indicator
 from plans.dates import format_date
 from plans.downloads import PUBLIC, download_response
@@ -24,6 +24,7 @@ from plans.reports.evaluation import (
     interim_basis,
     plan_evaluation,
     result_values,
+    year_revisions,
 )
 from plans.reports.exports import (
     OPEN_DATA_FORMAT,
@@ -53,6 +54,7 @@ from plans.reports.series import earlier_parts, successors
 from plans.reports.word import WORD_FORMAT, WordReport
 from plans.reports.word import report_docx as word_report_docx
 from plans.reports.word import report_filename as word_report_filename
+from plans.revisions import status_note
 from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
 
@@ -103,7 +105,7 @@ def dashboard_default(request):
     return redirect_to_default_year("plans:overview", plan)
 
 
-def _evaluation_page(request, code, year, template_name, tables_templates, committee):
+def _evaluation_page(request, code, year, template_name, tables_templates, committee, extra=None):
     """The overview and the print report: the plan's evaluation for the year. Their large
     tables, the same for every viewer, are rendered with Jinja2 (several times faster than
     Django's templates on thousands of rows) and kept in the cache until the plan's published
@@ -131,7 +133,8 @@ def _evaluation_page(request, code, year, template_name, tables_templates, commi
     # reads (plans/reports/opinions.py).
     context |= committee(request.user, plan, year)
     # Escaped as it was rendered (autoescape on, Django's entities).
-    return render(request, template_name, context | {"tables": mark_safe(tables), "demo": demo})
+    context |= {"tables": mark_safe(tables), "demo": demo}
+    return render(request, template_name, context | (extra(plan, year) if extra else {}))
 
 
 def _tables(plan, year, name, tables_templates, context):
@@ -175,33 +178,55 @@ def overview(request, code, year):
 def indicator_page(request, code, year, pk):
     plan = get_plan_for_year(code, year)
     indicator = get_object_or_404(
-        Indicator.objects.select_related("policy", "department"), pk=pk, policy__plan=plan
+        Indicator.objects.select_related("policy", "department").prefetch_related(
+            "revisions", "yearly_targets"
+        ),
+        pk=pk,
+        policy__plan=plan,
     )
     results = indicator.results.up_to(year).counted_as_shown()
     achievement = indicator_achievement(indicator, plan, year, results)
+    revisions = indicator.terms_revisions()
+    yearly_targets = indicator.yearly_target_map()
     by_year = {result.fiscal_year: result for result in results}
-    rows = [
-        {
-            "year": fiscal_year,
-            "result": by_year.get(fiscal_year),
-            "expected": expected_value(
-                aggregation=indicator.aggregation,
-                baseline=indicator.baseline_value,
-                target=indicator.target_value,
-                first_year=plan.first_fiscal_year,
-                last_year=plan.last_fiscal_year,
-                fiscal_year=fiscal_year,
-            ),
-        }
-        for fiscal_year in range(plan.first_fiscal_year, year + 1)
-    ]
+    rows = []
+    for fiscal_year in range(plan.first_fiscal_year, year + 1):
+        terms = terms_in_force(
+            baseline=indicator.baseline_value,
+            target=indicator.target_value,
+            revisions=revisions,
+            year=fiscal_year,
+        )
+        expected = expected_value(
+            aggregation=indicator.aggregation,
+            baseline=terms.baseline,
+            target=terms.target,
+            first_year=plan.first_fiscal_year,
+            last_year=plan.last_fiscal_year,
+            fiscal_year=fiscal_year,
+            yearly_targets=yearly_targets,
+        )
+        rows.append(
+            {
+                "year": fiscal_year,
+                "result": by_year.get(fiscal_year),
+                "expected": expected,
+                "yearly_target": fiscal_year in yearly_targets,
+            }
+        )
     earlier = earlier_parts(indicator)
+    status = status_note([(item.kind, item.from_year) for item in indicator.revisions.all()])
+    history = indicator.revisions.all()
+    # Shown as the year has it (name, unit, and the baseline and target the grade used).
+    indicator = indicator.in_force(year)
+    indicator.baseline_value, indicator.target_value = achievement.baseline, achievement.target
     chart = progress_chart(
         indicator=indicator,
         first_year=plan.first_fiscal_year,
         last_year=plan.last_fiscal_year,
         values=result_values(results),
         earlier=[part.span for part in earlier],
+        yearly_targets=yearly_targets,
     )
     return render(
         request,
@@ -217,6 +242,9 @@ def indicator_page(request, code, year, pk):
             "earlier": earlier,
             "successors": successors(indicator),
             "interim_basis": interim_basis(results, achievement),
+            "revisions": history,
+            "status_note": status,
+            "has_yearly_targets": bool(yearly_targets),
         }
         | _opinions_about(request.user, plan, year, indicator=indicator),
     )
@@ -264,7 +292,12 @@ def _earlier_summary(earlier):
 def measure_page(request, code, year, pk):
     plan = get_plan_for_year(code, year)
     measure = get_object_or_404(Measure, pk=pk, policy__plan=plan)
-    links = list(measure.project_links.select_related("project__department"))
+    # The projects active in the year (見直し: added later or ended by then are left out).
+    links = list(
+        measure.project_links.filter(project__in=Project.objects.active_in(year)).select_related(
+            "project__department"
+        )
+    )
     records = ProjectProgress.objects.approved().up_to(year)
     progress = {}  # each project's record of the year
     graded = {}  # each project's latest record with a grade up to the year: its grade's basis
@@ -313,7 +346,11 @@ def _grade_basis(graded_record, year):
 @login_required
 def project_page(request, code, year, pk):
     plan = get_plan_for_year(code, year)
-    project = get_object_or_404(Project.objects.select_related("department"), pk=pk, plan=plan)
+    project = get_object_or_404(
+        Project.objects.select_related("department").prefetch_related("revisions"),
+        pk=pk,
+        plan=plan,
+    )
     records = list(project.progress_records.approved().up_to(year))
     grade, grade_note = _grade_basis(next((r for r in reversed(records) if r.grade), None), year)
     return render(
@@ -326,6 +363,7 @@ def project_page(request, code, year, pk):
             "grade_note": grade_note,
             "links": project.measure_links.select_related("measure__policy"),
             "records": records,
+            "revisions": project.revisions.all(),
             "demo": any(record.is_demo for record in records),
         },
     )
@@ -334,7 +372,13 @@ def project_page(request, code, year, pk):
 @login_required
 def report_page(request, code, year):
     return _evaluation_page(
-        request, code, year, "reports/report.html", REPORT_BODY, _opinions_published
+        request,
+        code,
+        year,
+        "reports/report.html",
+        REPORT_BODY,
+        _opinions_published,
+        extra=lambda plan, year: {"year_revisions": year_revisions(plan, year)},
     )
 
 

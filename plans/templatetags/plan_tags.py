@@ -156,7 +156,7 @@ def for_item(urls, item):
 
 @register.simple_tag
 def explain_progress(achievement, indicator):
-    return explain(achievement, indicator.decimal_places)
+    return explain(achievement, indicator.decimal_places, indicator.unit)
 
 
 @register.filter

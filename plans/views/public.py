@@ -19,7 +19,15 @@ def plan_list(request):
 
 
 def plan_detail(request, code):
-    plan = get_object_or_404(Plan.objects.with_structure().select_related("predecessor"), code=code)
+    plans = (
+        Plan.objects.with_structure()
+        .select_related("predecessor")
+        .prefetch_related(
+            "policies__indicators__revisions",
+            "policies__measures__project_links__project__revisions",
+        )
+    )  # 計画の見直し, shown beside what they revise
+    plan = get_object_or_404(plans, code=code)
     return render(
         request,
         "plans/plan_detail.html",

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from indicators.models import Indicator
+from indicators.models import Indicator, IndicatorRevision, IndicatorYearTarget
 from plans.models import (
     CommitteeOpinion,
     EntryStatus,
@@ -20,7 +20,7 @@ from plans.models import (
     OpinionResponse,
 )
 from plans.roles import COMMITTEE_CHAIR
-from projects.models import Project
+from projects.models import Project, ProjectRevision
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import VIEWPORTS
 from tests.browser.helpers import log_in, screenshot
@@ -75,12 +75,30 @@ def year_in_progress(seed_results, journey_plan, personas):
             entered_by=personas["staff_a"],
         )
     opinions = _committee_year(journey_plan, measure, personas)
+    # 計画の見直し: a revised target and a yearly target, and a project ended from 2024.
+    decided = {
+        "reason": "中間見直し",
+        "decided_by": "岡山市協働推進委員会",
+        "decided_on": "2024-02-15",
+    }
+    IndicatorRevision.objects.create(
+        indicator=indicators["地域活動への市民の参加割合"],
+        from_year=2024,
+        target_value=55,
+        **decided,
+    )
+    IndicatorYearTarget.objects.create(
+        indicator=indicators["地域活動への市民の参加割合"], fiscal_year=2023, target_value=48
+    )
+    ended = Project.objects.filter(plan=journey_plan).exclude(pk=project.pk).first()
+    ProjectRevision.objects.create(project=ended, kind="ended", from_year=2024, **decided)
     return {
         "plan": journey_plan,
         "indicators": indicators,
         "project": project,
         "measure": measure,
         "opinions": opinions,
+        "ended": ended,
     }
 
 
@@ -126,6 +144,7 @@ def portal_pages(role, data, personas):
         ),
         "基本施策の詳細": reverse("plans:measure", args=[code, 2024, measure.pk]),
         "事業の詳細": reverse("plans:project", args=[code, 2024, data["project"].pk]),
+        "事業の詳細(終了)": reverse("plans:project", args=[code, 2024, data["ended"].pk]),
         "報告書(印刷用)": reverse("plans:report", args=[code, 2024]),
         "委員会の意見(公表済)": reverse("plans:committee", args=[code, 2024]),
         "委員会の意見(取りまとめ中)": reverse("plans:committee", args=[code, 2025]),

@@ -94,3 +94,5 @@ def test_the_printed_report_has_a_cover_contents_summary_and_numbered_pages(
             assert footer, f"{number}ページにページ番号がない"
             running_head = f"{demo_plan.title} 2024年度 進捗状況報告書(年次報告)"
             assert running_head in content.split("\n", 3)[0], f"{number}ページに柱がない"
+            body = content.replace(running_head, "").replace(footer.group(0).strip(), "")
+            assert body.split(), f"{number}ページが空白"

@@ -196,6 +196,7 @@ def _indicator_context(plan, year, indicator, entry, form):
         "earlier_results": [result for result in results if result.fiscal_year < year],
         "achievement": achievement,
         "preview_from_typed": typed,
+        "terms": indicator.terms(year),  # the baseline and target in force (見直し)
         "warnings": INDICATORS.warnings(indicator, year, value) if value is not None else [],
     }
 

@@ -115,7 +115,7 @@ def fill_in_file(request, code, year, kind, department):
     require_plan_admin(request.user)
     plan = get_plan_for_year(code, year)
     department = _department(department)
-    targets = list(fill_in_targets(plan, kind, department))
+    targets = list(fill_in_targets(plan, kind, department, year))
     if not targets:
         raise Http404(
             f"この計画には{department_label(department)}の{KIND_LABELS[kind]}の項目がありません。"
