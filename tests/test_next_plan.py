@@ -16,12 +16,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from indicators.models import Indicator
+from indicators.models import Indicator, IndicatorRevision
 from plans.backup import plan_backup, plan_restore
 from plans.models import BasicPolicy, Measure, Plan, PlanPublication
 from plans.progress.next_plan import Carry, NextPlanRequest, next_plan_start
 from plans.views.common import active_plans
-from projects.models import MeasureProject, Project
+from projects.models import MeasureProject, Project, ProjectRevision
 from tests.factories import IndicatorResultFactory, PlanFactory
 from tests.test_dashboard import page_text
 
@@ -114,6 +114,41 @@ def test_an_indicator_can_be_new_or_left_behind(seed_results):
     assert not Indicator.objects.filter(policy__plan=new, name="SNSのフォロワー数").exists()
     assert Indicator.objects.filter(policy__plan=new).count() == 6
     assert "継続する成果指標 5件" in output
+
+
+def test_the_next_plan_starts_from_the_terms_the_old_plan_ended_with(seed_results):
+    """Revisions (見直し) of the old plan: a continued indicator takes its revised name, unit and
+    target; an indicator or a project ended before the plan's last year is not carried; one
+    added mid-plan is part of the new plan from its start."""
+    old = seed_results
+    decided = {
+        "reason": "中間見直し",
+        "decided_by": "岡山市協働推進委員会",
+        "decided_on": "2024-02-15",
+    }
+    participation = indicator_named(old, "地域活動への市民の参加割合")
+    IndicatorRevision.objects.create(
+        indicator=participation, from_year=2024, target_value=55, name="地域活動への参加割合",
+        **decided,
+    )  # fmt: skip
+    sns = indicator_named(old, "SNSのフォロワー数")
+    IndicatorRevision.objects.create(indicator=sns, kind="abolished", from_year=2025, **decided)
+    projects = list(Project.objects.filter(plan=old).order_by("pk")[:2])
+    ProjectRevision.objects.create(project=projects[0], kind="ended", from_year=2024, **decided)
+    ProjectRevision.objects.create(project=projects[1], kind="added", from_year=2023, **decided)
+    output = start()
+    new = Plan.objects.get(code=NEXT)
+    carried = indicator_named(new, "地域活動への参加割合")
+    assert carried.predecessor == participation and carried.target_value == Decimal("55")
+    assert not Indicator.objects.filter(policy__plan=new, name="SNSのフォロワー数").exists()
+    assert "「SNSのフォロワー数」は前の計画の見直しで終わっているため、引き継ぎません。" in output
+    names = set(Project.objects.filter(plan=new).values_list("name", flat=True))
+    assert projects[0].name not in names and projects[1].name in names
+    assert not ProjectRevision.objects.filter(project__plan=new).exists()
+    assert not IndicatorRevision.objects.filter(indicator__policy__plan=new).exists()
+    # The old plan keeps its revisions and the item as printed.
+    participation.refresh_from_db()
+    assert participation.name == "地域活動への市民の参加割合"
 
 
 def test_unknown_indicator_codes_are_refused_and_nothing_is_written(seed_results):

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
+import docx
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -231,6 +232,28 @@ def test_a_project_ended_in_2024_is_not_in_2025s_report_which_lists_the_revision
     assert ended_project.name in report_2024
     assert "2024年度から適用される計画の見直しはありません。" in report_2024
     assert ended_project.name not in page_text(committee, "plans:overview", plan.code, 2025)
+
+
+def test_the_word_report_lists_the_years_revisions_as_the_print_report(ended_project, personas):
+    plan, committee = ended_project.plan, client_for(personas["committee"])
+
+    def word(year):
+        response = committee.get(reverse("plans:report_docx", args=[plan.code, year]))
+        return docx.Document(BytesIO(response.content))
+
+    document = word(2025)
+    heading = next(
+        p for p in document.paragraphs if p.text == "計画の見直し" and p.style.name == "Heading 1"
+    )
+    assert heading.paragraph_format.page_break_before
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "区分")
+    row = [cell.text for cell in table.rows[1].cells]
+    assert row[1] == ended_project.name and row[2] == "終了"
+    assert row[3].startswith("市民意識調査") and row[4] == "岡山市協働推進委員会\n2024年2月15日"
+    tables = "".join(cell.text for t in document.tables[:-2] for r in t.rows for cell in r.cells)
+    assert ended_project.name not in tables  # not in 2025's tables: ended
+    texts = [p.text for p in word(2024).paragraphs]
+    assert "2024年度から適用される計画の見直しはありません。" in texts
 
 
 def test_an_indicator_added_in_2024_is_not_in_2023s_pages_or_entry_list(okayama_plan, personas):

@@ -153,21 +153,31 @@ def next_plan_start(*, source, request, user=None):
     measures = {}
     for measure in Measure.objects.filter(policy__plan=source):
         measures[measure.pk] = _saved(_copy(measure, policy=policies[measure.policy_id]), user)
-    for indicator in Indicator.objects.filter(policy__plan=source).order_by("pk"):
+    last_year = source.last_fiscal_year
+    indicators = Indicator.objects.filter(policy__plan=source).prefetch_related("revisions")
+    active = set(indicators.active_in(last_year).values_list("pk", flat=True))
+    for indicator in indicators.order_by("pk"):
         carry = request.carry.get(indicator.pk, Carry.CONTINUE)
         if carry == Carry.DROP:
             continue
+        if indicator.pk not in active:
+            notes.append(
+                f"「{indicator.name}」は前の計画の見直しで終わっているため、引き継ぎません。"
+            )
+            continue
+        # As the old plan left it: the name, unit and target of its revisions (見直し).
+        current = indicator.in_force(last_year)
         copied = _copy(
-            indicator,
+            current,
             policy=policies[indicator.policy_id],
             predecessor=indicator if carry == Carry.CONTINUE else None,
             target_year=request.last_fiscal_year,
         )
-        last = last_approved_value(indicator, source.last_fiscal_year)
+        last = last_approved_value(indicator, last_year)
         if last is None:
             notes.append(
-                f"「{indicator.name}」には承認済の値がないため、基準値は前の計画のまま"
-                f"({format_fiscal_year(indicator.baseline_year)})です。管理画面で確認してください。"
+                f"「{current.name}」には承認済の値がないため、基準値は前の計画のまま"
+                f"({format_fiscal_year(current.baseline_year)})です。管理画面で確認してください。"
             )
         else:
             year, value = last
@@ -175,12 +185,15 @@ def next_plan_start(*, source, request, user=None):
             copied.baseline_note = f"前の計画の{format_fiscal_year(year)}の実績"
             if request.is_demo and indicator.aggregation != indicator.Aggregation.CUMULATIVE:
                 # A made-up target for the demo: the same improvement as the old plan asked.
-                copied.target_value = value + indicator.target_value - indicator.baseline_value
+                copied.target_value = value + current.target_value - current.baseline_value
         _saved(copied, user)
     projects = {}
-    for project in Project.objects.filter(plan=source).order_by("pk"):
+    # Projects ended in the old plan (休止・廃止・終了) are not carried; one added mid-plan is
+    # simply part of the new plan from its start.
+    for project in Project.objects.filter(plan=source).active_in(last_year).order_by("pk"):
         projects[project.pk] = _saved(_copy(project, plan=plan), user)
-    for link in MeasureProject.objects.filter(measure__policy__plan=source).order_by("pk"):
+    links = MeasureProject.objects.filter(measure__policy__plan=source, project__in=projects)
+    for link in links.order_by("pk"):
         _saved(
             _copy(link, measure=measures[link.measure_id], project=projects[link.project_id]),
             user,

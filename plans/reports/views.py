@@ -458,6 +458,7 @@ def _word_report(plan, year, published):
         fiscal_year=year,
         issued_on=format_date(published.changed_at),
         evaluation=plan_evaluation(plan, year),
+        revisions=tuple(year_revisions(plan, year)),
         opinion_letter=letter,
         letter_rows=tuple(letter_rows(plan, year, letter)),
     )

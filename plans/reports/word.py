@@ -53,6 +53,7 @@ class WordReport:
     fiscal_year: int
     issued_on: str  # the date of issue, the published version's (as on the print page)
     evaluation: object  # reports.evaluation.PlanEvaluation
+    revisions: tuple = ()  # the revisions taking effect in the year (reports.evaluation)
     opinion_letter: object = None  # the year's published 意見書 (plans.models.OpinionLetter)
     letter_rows: tuple = ()  # its items with their approved responses (reports.opinions)
 
@@ -602,6 +603,38 @@ def policy_measures(document, report, policy):
             document.add_paragraph("事業はありません。")
 
 
+def plan_revisions(document, report):
+    """計画の見直し: the revisions taking effect in the year, as the print report lists them
+    after the policies (from a new page when there are any)."""
+    year = format_fiscal_year(report.fiscal_year)
+    heading = _heading(document, "計画の見直し", 1)
+    if not report.revisions:
+        document.add_paragraph(f"{year}から適用される計画の見直しはありません。")
+        return
+    heading.paragraph_format.page_break_before = True
+    document.add_paragraph(
+        f"{year}から適用される見直しです。見直し前の値は計画策定時のまま残し、各年度の評価には"
+        "その年度に適用されている基準値・目標値を使っています。この年度に休止・廃止・終了した"
+        "成果指標と事業は、この年度の表に載せていません。"
+    )
+    rows = [
+        [
+            f"{revision.item_kind}\n{revision.policy}",
+            xml_text(revision.item),
+            xml_text(f"{revision.kind}: {revision.changes}" if revision.changes else revision.kind),
+            xml_text(revision.reason),
+            xml_text(f"{revision.decided_by}\n{format_date(revision.decided_on)}"),
+        ]
+        for revision in report.revisions
+    ]
+    _table(
+        document,
+        ["区分", "項目", "見直し", "理由", "決定"],
+        rows,
+        widths=[2.4, 4.4, 4.0, 3.8, 2.8],
+    )
+
+
 def committee_opinions(document, report):
     """The committee's opinions and the city's responses: the published 意見書's items in the
     chair's order and wording, each with its approved response, as the print report ends."""
@@ -636,7 +669,7 @@ def committee_opinions(document, report):
     )
 
 
-SECTIONS = (cover, contents, summary, policies, committee_opinions)
+SECTIONS = (cover, contents, summary, policies, plan_revisions, committee_opinions)
 POLICY_SECTIONS = (
     policy_heading,
     policy_indicators,
