@@ -1,4 +1,4 @@
-"""An indicator's progress chart as plain geometry, drawn as SVG by a template.
+"""An indicator's progress chart as plain geometry, and that geometry drawn as SVG markup.
 
 Drawn on the server (no JavaScript, no outside host, printable) and by hand rather than with a
 charting library: the chart is a handful of lines and points, and plain SVG attributes keep it
@@ -8,10 +8,17 @@ within a Content-Security-Policy that forbids inline styles and scripts, which l
 What is plotted depends on the aggregation: level and average indicators show each year's
 value from the baseline towards the target; cumulative ones show the running total against a
 pace line from zero to the target.
+
+`chart_svg` is the one drawing of a chart, used by the indicator page (a Django template) and
+by the print report's small charts (Jinja2, kept in the policy's cached part): the markup is
+written by Python rather than by a template loop, a report has hundreds of charts.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from indicators.achievement import Aggregation, format_number
 
@@ -125,6 +132,94 @@ def progress_chart(*, indicator, first_year, last_year, values):
         plot=(plot_left, plot_top, plot_right, plot_bottom),
         series_label="累計" if cumulative else "実績",
     )
+
+
+@dataclass(frozen=True)
+class ChartStyle:
+    """How a chart is drawn where it is shown (the geometry is the same everywhere)."""
+
+    font_size: int  # of the axes' labels, in the chart's 640-unit coordinates
+    year_gap: int  # from the plot's bottom to the years' baseline
+    year_caption: bool  # 「(年度)」 under the years
+    tooltips: bool  # each point's year and value as its <title>
+
+
+# The indicator page's chart, full width; the print report's, three to a row (larger labels
+# so that they stay 10 px and more once scaled down), without tooltips nobody can hover on paper.
+PAGE = ChartStyle(font_size=12, year_gap=20, year_caption=True, tooltips=True)
+SMALL = ChartStyle(font_size=24, year_gap=28, year_caption=False, tooltips=False)
+
+GRID, INK, ACTUAL, PACE, TARGET = "#d0d4d9", "#333", "#0b5ed7", "#6c757d", "#198754"
+
+
+def _n(number):
+    """A coordinate as short as it is exact: 272.0 -> 272, 222.4 -> 222.4."""
+    return f"{number:g}"
+
+
+def chart_svg(chart, *, title, title_id, description="", description_id="", style=PAGE):
+    """The SVG element of `chart` (a `Chart`), safe to include in a page: labelled by `title`
+    (and `description`, for screen readers) under those element ids. Every text is escaped."""
+    left, top, right, bottom = chart.plot
+    labelled_by = f"{title_id} {description_id}" if description else title_id
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart.width} {chart.height}" '
+        f'width="100%" role="img" aria-labelledby="{escape(labelled_by)}" class="chart-svg">',
+        f'<title id="{escape(title_id)}">{escape(title)}</title>',
+    ]
+    if description:
+        parts.append(f'<desc id="{escape(description_id)}">{escape(description)}</desc>')
+    grid = "".join(f"M{left} {_n(y)}H{right}" for y, _ in chart.y_ticks)
+    parts.append(f'<path d="{grid}" stroke="{GRID}" stroke-width="1"/>')
+    parts.append(f'<g font-size="{style.font_size}" fill="{INK}">')
+    parts.append('<g text-anchor="end" dominant-baseline="middle">')
+    parts.extend(
+        f'<text x="{left - 8}" y="{_n(y)}">{escape(label)}</text>' for y, label in chart.y_ticks
+    )
+    parts.append('</g><g text-anchor="middle">')
+    year_y = bottom + style.year_gap
+    parts.extend(f'<text x="{_n(x)}" y="{year_y}">{year}</text>' for x, year in chart.x_ticks)
+    parts.append("</g>")
+    if style.year_caption:
+        parts.append(f'<text x="{right}" y="{bottom + 40}" text-anchor="end">(年度)</text>')
+    parts.append("</g>")
+    start, end = chart.pace
+    parts.append(
+        f'<line x1="{_n(start.x)}" y1="{_n(start.y)}" x2="{_n(end.x)}" y2="{_n(end.y)}" '
+        f'stroke="{PACE}" stroke-width="2" stroke-dasharray="6 4"/>'
+    )
+    parts.extend(
+        '<polyline points="'
+        + " ".join(f"{_n(point.x)},{_n(point.y)}" for point in segment)
+        + f'" fill="none" stroke="{ACTUAL}" stroke-width="3"/>'
+        for segment in chart.segments
+    )
+
+    def tooltip(text):
+        return f"<title>{escape(text)}</title>" if style.tooltips else ""
+
+    if chart.baseline:
+        point = chart.baseline
+        parts.append(
+            f'<rect x="{_n(point.x - 6)}" y="{_n(point.y - 6)}" width="12" height="12" fill="#fff" '
+            f'stroke="{INK}" stroke-width="2">'
+            f"{tooltip(f'基準値 {point.year}年度 {point.label}')}</rect>"
+        )
+    if chart.points:
+        parts.append(f'<g fill="{ACTUAL}">')
+        parts.extend(
+            f'<circle cx="{_n(point.x)}" cy="{_n(point.y)}" r="6">'
+            f"{tooltip(f'{point.year}年度 {point.label}')}</circle>"
+            for point in chart.points
+        )
+        parts.append("</g>")
+    target = chart.target
+    parts.append(
+        f'<path d="M{_n(target.x)} {_n(target.y - 9)}l9 9l-9 9l-9-9z" fill="{TARGET}">'
+        f"{tooltip(f'目標値 {target.year}年度 {target.label}')}</path>"
+    )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # every text above is escaped
 
 
 # The report's summary chart: a stacked bar of grade counts per policy.

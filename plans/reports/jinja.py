@@ -17,7 +17,7 @@ from jinja2 import Environment, Undefined
 from markupsafe import Markup, escape
 
 from indicators.achievement import Grade
-from plans.reports.charts import grade_bars, progress_chart
+from plans.reports.charts import SMALL, chart_svg, grade_bars, progress_chart
 from plans.reports.evaluation import result_values
 from plans.templatetags.plan_tags import (
     GRADE_BADGES,
@@ -81,12 +81,19 @@ def policy_grade_bars(policies):
 
 
 def indicator_chart(item, plan):
-    """The progress chart of an indicator evaluation (`evaluation.IndicatorEvaluation`)."""
-    return progress_chart(
+    """The print report's small progress chart of an indicator evaluation
+    (`evaluation.IndicatorEvaluation`), as SVG markup."""
+    chart = progress_chart(
         indicator=item.indicator,
         first_year=plan.first_fiscal_year,
         last_year=plan.last_fiscal_year,
         values=result_values(item.results),
+    )
+    return chart_svg(
+        chart,
+        title=f"{item.indicator.name}の推移(表と同じ値)",
+        title_id=f"report-chart-{item.indicator.pk}",
+        style=SMALL,
     )
 
 

@@ -18,7 +18,7 @@ from plans.downloads import PUBLIC, download_response
 from plans.fiscal_years import format_fiscal_year
 from plans.models import Measure, Plan
 from plans.publication import plan_published_version
-from plans.reports.charts import progress_chart
+from plans.reports.charts import chart_svg, progress_chart
 from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
 from plans.reports.exports import (
     OPEN_DATA_FORMAT,
@@ -173,7 +173,13 @@ def indicator_page(request, code, year, pk):
             "achievement": achievement,
             "rows": rows,
             "chart": chart,
-            "chart_summary": _chart_summary(indicator, rows),
+            "chart_svg": chart_svg(
+                chart,
+                title=f"{indicator.name}の推移",
+                title_id="chart-title",
+                description=_chart_summary(indicator, rows),
+                description_id="chart-desc",
+            ),
             "demo": any(result.is_demo for result in results),
         },
     )
