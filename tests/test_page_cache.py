@@ -32,6 +32,7 @@ from plans.progress.workflow import (
     plan_year_reopen,
 )
 from plans.publication import plan_published_version
+from plans.reports.parts import policy_parts
 from projects.imports import projects_import, read_project_list
 from projects.models import Project
 from tests.factories import (
@@ -385,6 +386,35 @@ def test_a_plan_wide_change_rebuilds_every_policy(admin_client, seed_results, pe
     after = shown_by_policy(admin_client, plan)
     for page in PAGES_BY_POLICY:
         assert all(name in after[page] for name in renamed), page
+
+
+def test_a_plan_wide_change_builds_only_the_parts_whose_data_changed(
+    admin_client, seed_results, personas
+):
+    """Every policy's version moves, but a part is built anew only when what it is built from
+    changed (its digest): a lock changes nothing shown, a measure's new title one policy."""
+    plan = seed_results
+    built = []
+
+    def build(policy):
+        built.append(policy.policy.number)
+        return f"{policy.policy.number}: " + "、".join(m.measure.title for m in policy.measures)
+
+    first = policy_parts(plan, YEAR, "test-page", build)
+    assert built == [1, 2, 3]
+    built.clear()
+
+    plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+    locked = policy_parts(plan, YEAR, "test-page", build)
+    assert built == []
+    assert [part.content for part in locked] == [part.content for part in first]
+    assert all(old.key != new.key for old, new in zip(first, locked, strict=True))
+
+    measure = Measure.objects.get(policy__plan=plan, policy__number=2, number=1)
+    edited_in_admin(admin_client, measure, "title", "新しい施策名")
+    edited = policy_parts(plan, YEAR, "test-page", build)
+    assert built == [2]
+    assert "新しい施策名" in edited[1].content
 
 
 def test_rebuilding_one_policy_or_all_reads_the_same_number_of_times(

@@ -160,7 +160,7 @@ def _n(number):
 def chart_svg(chart, *, title, title_id, description="", description_id="", style=PAGE):
     """The SVG element of `chart` (a `Chart`), safe to include in a page: labelled by `title`
     (and `description`, for screen readers) under those element ids. Every text is escaped."""
-    left, top, right, bottom = chart.plot
+    left, _top, right, bottom = chart.plot
     labelled_by = f"{title_id} {description_id}" if description else title_id
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart.width} {chart.height}" '

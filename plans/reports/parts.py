@@ -14,8 +14,15 @@ version of its policy it was built from: the database cache writes each key in s
 queries, so a key per policy would make a plan-wide change cost queries per policy. A part
 is used only when its stamp is its policy's current version; two requests racing to store
 their parts can at worst leave an old part, which the next view sees and builds again.
+
+Most writes that bump every policy change what few of them show, or nothing (a year locked
+and reopened, the plan file loaded again unchanged, an admin edit of one measure): each part
+also keeps a digest of everything it was built from (the policy's evaluation and the plan's
+fields, `_digest`), and a policy whose version moved is evaluated again but built anew only
+when that digest differs; otherwise its content is kept under the new stamp.
 """
 
+import hashlib
 import pickle
 import zlib
 from dataclasses import dataclass
@@ -28,12 +35,13 @@ from plans.publication import policy_published_versions
 from plans.reports.evaluation import plan_evaluation
 
 # Raised when what a part holds changes shape, so that parts kept by older code are not read.
-PARTS_FORMAT = 3
+PARTS_FORMAT = 4
 
 
 @dataclass(frozen=True)
 class PolicyPart:
     key: str  # the policy's published version it was built from (PolicyVersion.key)
+    digest: bytes  # of what it was built from (`_digest`)
     number: int  # the policy's, for the report's contents and summary
     title: str
     content: Any  # what the page shows of the policy: HTML, or the .xlsx's rows as sheet XML
@@ -80,7 +88,10 @@ def policy_parts(plan, year, name, build):
     if stale:
         evaluation = plan_evaluation(plan, year, policies=[version.policy for version in stale])
         for version, policy in zip(stale, evaluation.policies, strict=True):
-            kept[version.policy.pk] = _part(version.key, policy, build(policy))
+            digest = _digest(plan, policy)
+            part = kept.get(version.policy.pk)
+            content = part.content if part and part.digest == digest else build(policy)
+            kept[version.policy.pk] = _part(version.key, digest, policy, content)
         kept = {version.policy.pk: kept[version.policy.pk] for version in versions}
         cache_set_compressed(cache_key, kept)
     return [kept[version.policy.pk] for version in versions]
@@ -118,10 +129,31 @@ def parts_summary(parts):
     )
 
 
-def _part(key, policy, content):
+def _fields(instance):
+    """A model instance's own field values (not what is cached on it, such as its version)."""
+    return tuple(getattr(instance, field.attname) for field in instance._meta.concrete_fields)
+
+
+def _digest(plan, policy):
+    """A digest of what a part of `policy` (a PolicyEvaluation) is built from: the plan's and
+    the policy's fields, its indicators with their results and achievements, its measures
+    (their fields, code, assessment and projects with their records). The part's name in
+    `policy_parts` stands for the rest (the page, the templates' version, the year)."""
+    measures = tuple(
+        (_fields(item.measure), item.measure.code, item.assessment, item.projects)
+        for item in policy.measures
+    )
+    built_from = (_fields(plan), _fields(policy.policy), policy.indicators, measures)
+    return hashlib.blake2b(
+        pickle.dumps(built_from, pickle.HIGHEST_PROTOCOL), digest_size=16
+    ).digest()
+
+
+def _part(key, digest, policy, content):
     projects = [project for measure in policy.measures for project in measure.projects]
     return PolicyPart(
         key=key,
+        digest=digest,
         number=policy.policy.number,
         title=policy.policy.title,
         content=content,
