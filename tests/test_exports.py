@@ -12,7 +12,8 @@ from indicators.models import Indicator, IndicatorResult
 from plans.models import EntryStatus
 from plans.reports.evaluation import plan_evaluation
 from plans.reports.exports import open_data_csv, open_data_json, report_workbook
-from projects.models import Project
+from plans.spreadsheet_cells import LINE_POINTS
+from projects.models import Project, ProjectProgress
 from tests.conftest import SEED_VALUES
 from tests.factories import ProjectProgressFactory
 
@@ -60,29 +61,31 @@ def test_indicator_sheet(evaluation):
     sheet = workbook(evaluation)["成果指標"]
     headers = [cell.value for cell in sheet[3]]
     assert headers == [
-        "基本方針", "指標名", "単位", "基準値", "基準年度",
+        "基本方針", "指標名", "単位", "集計方法", "基準値", "基準年度",
         "2021年度", "2022年度", "2023年度", "2024年度",
         "目標値", "目標年度", "進捗率", "達成率", "評価", "評価の根拠年度", "後退", "要因分析",
     ]  # fmt: skip
     rows = rows_by_name(sheet, 1)
     assert len(rows) == 7
     participation = [cell.value for cell in rows["地域活動への市民の参加割合"]]
-    assert participation[:9] == [
+    assert participation[:10] == [
         "1 協働の主体となる新たな担い手を育てるとともに、その活動を支援します",
-        "地域活動への市民の参加割合", "%", 45.3, "2020年度", 46, 47.1, "測定なし", 48,
+        "地域活動への市民の参加割合", "%", "単年度値", 45.3, "2020年度", 46, 47.1, "測定なし", 48,
     ]  # fmt: skip
-    assert participation[9:11] == [50.8, "2025年度"]
-    assert round(participation[11], 6) == round(float(Decimal("2.7") / Decimal("5.5")), 6)
-    assert participation[13:] == ["C やや遅れ", "2024年度", None, "地域行事が再開したため"]
-    assert rows["地域活動への市民の参加割合"][3].number_format == "#,##0.0"
-    assert rows["地域活動への市民の参加割合"][11].number_format == "0%"
+    assert participation[10:12] == [50.8, "2025年度"]
+    assert round(participation[12], 6) == round(float(Decimal("2.7") / Decimal("5.5")), 6)
+    assert participation[14:] == ["C やや遅れ", "2024年度", None, "地域行事が再開したため"]
+    assert rows["地域活動への市民の参加割合"][4].number_format == "#,##0.0"
+    assert rows["地域活動への市民の参加割合"][12].number_format == "0%"
     page_views = [cell.value for cell in rows["市民協働に関する市ホームページの閲覧数"]]
-    assert page_views[5:9] == [120000, 125000, None, 130000]  # 2023 missing: empty, not 0
+    assert page_views[6:10] == [120000, 125000, None, 130000]  # 2023 missing: empty, not 0
     youth = [cell.value for cell in rows["若者(20歳代)の地域活動への参加割合"]]
-    assert (youth[13], youth[15]) == ("D 遅れ", "後退")
+    assert (youth[14], youth[16]) == ("D 遅れ", "後退")
     # The submitted (not approved) 2024 value does not count.
     network = [cell.value for cell in rows["企業・NPO法人等が参加した安全・安心ネットワーク数"]]
-    assert network[8] is None
+    assert network[9] is None
+    # How each indicator is counted: the cumulative and the averaged ones say so.
+    assert rows["ESD・市民協働推進センターの相談者数"][3].value == "累計"
     # FY2025 is after the evaluated year.
     assert "2025年度" not in headers
 
@@ -91,7 +94,7 @@ def test_indicator_sheet_is_ready_to_print(evaluation):
     sheet = workbook(evaluation)["成果指標"]
     assert sheet.freeze_panes == "C4"
     assert sheet.print_title_rows == "$3:$3"
-    assert sheet.print_area == "'成果指標'!$A$3:$Q$10"
+    assert sheet.print_area == "'成果指標'!$A$3:$R$10"
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["C"].width
     assert "岡山市協働推進計画 2024年度" in sheet["A1"].value
@@ -175,3 +178,17 @@ def test_every_table_cell_has_its_border_and_wraps_long_text(evaluation):
     assert header.font.bold and header.fill.fgColor.rgb.endswith("DDE5F0")
     assert first.alignment.wrap_text and first.alignment.vertical == "top"
     assert sheet.page_setup.paperSize == 9 and sheet.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_rows_are_as_high_as_their_wrapped_text(evaluation, seed_results):
+    """実施内容・実績 is 50 characters wide: 60 kanji (120 columns) wrap to 3 lines, and a
+    line break starts another; a row of short text keeps the default height."""
+    record = ProjectProgress.objects.get(project__name="市民協働推進事業", fiscal_year=YEAR)
+    record.activities = "講座" * 30 + "\n2行目"
+    record.save()
+    sheet = workbook(plan_evaluation(seed_results, YEAR))["事業"]
+    heights = {
+        row[1].value: sheet.row_dimensions[row[1].row].height for row in sheet.iter_rows(min_row=4)
+    }
+    assert heights["市民協働推進事業"] == 4 * LINE_POINTS
+    assert None in heights.values()  # rows whose text fits keep the default height

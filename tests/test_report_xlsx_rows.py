@@ -27,8 +27,10 @@ from plans.reports.evaluation import plan_evaluation
 from plans.reports.exports import (
     HEADER_ROWS,
     PROJECT_FORMATS,
+    PROJECT_WRAP_WIDTHS,
     ReportRows,
     indicator_formats,
+    indicator_wrap_widths,
     report_part_of_rows,
     report_rows,
     report_skeleton,
@@ -66,9 +68,11 @@ def cell_by_cell(plan, fiscal_year, rows):
     year_count = len(report_years(plan, fiscal_year))
     for number, (places, values) in enumerate(indicators, start=HEADER_ROWS):
         formats = [styles(*format_) for format_ in indicator_formats(places, year_count)]
-        xlsx_write_row(indicator_sheet, number, values, formats)
+        widths = indicator_wrap_widths(year_count)
+        xlsx_write_row(indicator_sheet, number, values, formats, widths)
     for number, values in enumerate(projects, start=HEADER_ROWS):
-        xlsx_write_row(project_sheet, number, values, [styles(*f) for f in PROJECT_FORMATS])
+        formats = [styles(*f) for f in PROJECT_FORMATS]
+        xlsx_write_row(project_sheet, number, values, formats, PROJECT_WRAP_WIDTHS)
     workbook.close()
     return buffer.getvalue()
 
@@ -188,7 +192,7 @@ def row_of(values_strategy, length):
     return st.lists(values_strategy, min_size=length, max_size=length)
 
 
-INDICATOR_COLUMNS = 13 + 3  # FY2021-2023
+INDICATOR_COLUMNS = 14 + 3  # FY2021-2023
 made_up_rows = st.lists(
     st.builds(
         ReportRows,

@@ -149,6 +149,7 @@ def _indicator_columns(years):
         "基本方針",
         "指標名",
         "単位",
+        "集計方法",
         "基準値",
         "基準年度",
         *[format_fiscal_year(year) for year in years],
@@ -161,7 +162,7 @@ def _indicator_columns(years):
         "後退",
         "要因分析",
     ]
-    widths = [24, 36, 7, 11, 11, *[11] * len(years), 11, 11, 9, 9, 12, 11, 7, 60]
+    widths = [24, 36, 7, 9, 11, 11, *[11] * len(years), 11, 11, 9, 9, 12, 11, 7, 60]
     return headers, widths
 
 
@@ -195,6 +196,7 @@ def indicator_formats(places, year_count):
         (WRAPPED, None),
         (WRAPPED, None),
         (BODY, None),
+        (BODY, None),
         value,
         (BODY, None),
         *[value] * year_count,
@@ -227,7 +229,7 @@ class ReportPart(NamedTuple):
 
 # The name of the .xlsx's parts in the cache: changes with what they hold (FORMATS' order, the
 # rows' XML), so that parts kept by older code are not spliced into a newer workbook.
-REPORT_PART_NAME = "xlsx-rows-2"
+REPORT_PART_NAME = "xlsx-rows-3"
 
 
 def report_rows(policy, fiscal_year, years):
@@ -250,6 +252,7 @@ def report_rows(policy, fiscal_year, years):
             f"{policy.policy.number} {policy.policy.title}",
             indicator.name,
             indicator.unit,
+            indicator.get_aggregation_display(),
             _value(indicator.baseline_value),
             format_fiscal_year(indicator.baseline_year),
             *yearly,
@@ -288,6 +291,23 @@ def _format_indices(formats):
     return [FORMAT_INDICES[_format_key(*format_)] for format_ in formats]
 
 
+def wrap_widths(formats, widths):
+    """The widths of the columns whose text wraps (None for the others), by which a row's
+    height is estimated (`spreadsheet_cells.xlsx_row_height`)."""
+    return [
+        width if base is WRAPPED else None for (base, _), width in zip(formats, widths, strict=True)
+    ]
+
+
+def indicator_wrap_widths(year_count):
+    """`wrap_widths` of a row of 成果指標 (the same whatever its decimal places)."""
+    _, widths = _indicator_columns(range(year_count))
+    return wrap_widths(indicator_formats(0, year_count), widths)
+
+
+PROJECT_WRAP_WIDTHS = wrap_widths(PROJECT_FORMATS, PROJECT_WIDTHS)
+
+
 def report_part(policy, fiscal_year, years):
     """The rows of `policy` (a PolicyEvaluation) as the sheets' XML."""
     return report_part_of_rows(report_rows(policy, fiscal_year, years), len(years))
@@ -296,14 +316,16 @@ def report_part(policy, fiscal_year, years):
 def report_part_of_rows(rows, year_count):
     """`ReportRows` as the sheets' XML, each cell in its format (FORMAT_INDICES)."""
     indicator_styles = {}  # by decimal places
+    indicator_widths = indicator_wrap_widths(year_count)
     indicators = []
     for places, values in rows.indicators:
         if places not in indicator_styles:
             indicator_styles[places] = _format_indices(indicator_formats(places, year_count))
-        indicators.append(xlsx_row_xml(values, indicator_styles[places]))
+        indicators.append(xlsx_row_xml(values, indicator_styles[places], indicator_widths))
     project_styles = _format_indices(PROJECT_FORMATS)
     return ReportPart(
-        indicators, [xlsx_row_xml(values, project_styles) for values in rows.projects]
+        indicators,
+        [xlsx_row_xml(values, project_styles, PROJECT_WRAP_WIDTHS) for values in rows.projects],
     )
 
 
