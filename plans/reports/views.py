@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from indicators.achievement import basis_note, expected_value, format_number
 from indicators.models import Indicator
 from plans.dates import format_date
-from plans.downloads import PUBLIC, download_response
+from plans.downloads import PUBLIC, download_response, safe_filename
 from plans.fiscal_years import format_fiscal_year
 from plans.models import Measure, Plan
 from plans.publication import plan_published_version
@@ -298,7 +298,17 @@ def report_xlsx(request, code, year):
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)
     workbook = _cached(published, REPORT_PART_NAME, year, lambda: _report_workbook(plan, year))
-    return download_response(workbook, filename=f"{plan.code}-{year}-report.xlsx")
+    return download_response(
+        workbook,
+        filename=report_filename(plan, year, "xlsx"),
+        fallback=f"{plan.code}-{year}-report.xlsx",
+    )
+
+
+def report_filename(plan, year, extension):
+    """The report's file name as an office files it, for any of its formats:
+    「岡山市協働推進計画_2024年度_進捗状況報告書.xlsx」."""
+    return safe_filename(f"{plan.title}_{format_fiscal_year(year)}_進捗状況報告書.{extension}")
 
 
 def _report_workbook(plan, year):
