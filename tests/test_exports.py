@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from indicators.models import Indicator, IndicatorResult
 from plans.models import EntryStatus
 from plans.reports.evaluation import plan_evaluation
-from plans.reports.exports import open_data_csv, open_data_json, report_workbook
+from plans.reports.exports import report_workbook
+from plans.reports.open_data import open_data_csv, open_data_json
 from plans.spreadsheet_cells import LINE_POINTS
 from projects.models import Project, ProjectProgress
 from tests.conftest import SEED_VALUES
@@ -129,13 +130,14 @@ def test_open_data_csv_reads_back_in_excel_encoding(evaluation, seed_results):
     assert len(rows) == approved == sum(len(v) for v in SEED_VALUES.values()) - 1 + 1
     first = rows[0]
     assert list(first) == [
-        "計画コード", "計画名", "基本方針番号", "指標名", "単位", "集計方法", "基準値", "基準年度",
-        "目標値", "目標年度", "年度", "実績値", "測定なし", "デモ用データ", "評価対象年度", "評価",
-        "評価の根拠年度",
+        "計画コード", "計画名", "基本方針番号", "指標名", "単位", "集計方法", "目標の方向",
+        "基準値", "基準年度", "目標値", "目標年度", "年度", "実績値", "測定なし", "デモ用データ",
+        "評価対象年度", "評価", "評価の根拠年度",
     ]  # fmt: skip
     assert (first["指標名"], first["年度"], first["実績値"], first["基準値"]) == (
         "地域活動への市民の参加割合", "2021", "46", "45.3",
     )  # fmt: skip
+    assert first["目標の方向"] == "増加が望ましい"
     not_measured = [row for row in rows if row["測定なし"] == "はい"]
     assert len(not_measured) == 1 and not_measured[0]["実績値"] == ""
     assert any(row["実績値"] == "1700" and row["年度"] == "2025" for row in rows)

@@ -137,6 +137,7 @@ class ProjectEvaluation(NamedTuple):
     grade_year: int | None
     fiscal_year: int
     graded: ProgressRow | None  # the record the grade rests on (the year's own, or earlier)
+    records: tuple = ()  # every counted record up to the year, oldest first (the open data)
 
     @property
     def basis_note(self):
@@ -217,7 +218,9 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     links = links.order_by("position", "pk").values_list(*LINK_FIELDS)  # within each measure
     progress = {}  # the fiscal year's record of each project
     graded = {}  # the latest record with a grade of each project, up to the fiscal year
+    records = defaultdict(list)  # every record of each project, oldest first
     for record in map(ProgressRow._make, counted_progress.values_list(*PROGRESS_FIELDS)):
+        records[record.project_id].append(record)
         if record.fiscal_year == fiscal_year:
             progress[record.project_id] = record
         if record.grade:  # oldest first, so the latest stays
@@ -241,7 +244,7 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
         project = projects.get(project_id) or projects.setdefault(
             project_id,
             _project_evaluation(
-                ProjectRow(project_id, name, department), fiscal_year, progress, graded
+                ProjectRow(project_id, name, department), fiscal_year, progress, graded, records
             ),
         )
         links_by_measure[measure_id].append(project)
@@ -287,7 +290,7 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     )
 
 
-def _project_evaluation(project, fiscal_year, progress, graded):
+def _project_evaluation(project, fiscal_year, progress, graded, records):
     record = progress.get(project.pk)
     graded_record = graded.get(project.pk)
     grade = Grade(graded_record.grade) if graded_record else Grade.NONE
@@ -296,7 +299,14 @@ def _project_evaluation(project, fiscal_year, progress, graded):
     if record is not None:
         outlook = Outlook(record.outlook).label if record.outlook else ""
     return ProjectEvaluation(
-        project, record, grade, outlook, grade_year, fiscal_year, graded_record
+        project,
+        record,
+        grade,
+        outlook,
+        grade_year,
+        fiscal_year,
+        graded_record,
+        tuple(records[project.pk]),
     )
 
 

@@ -1,14 +1,10 @@
-"""The annual report as .xlsx and the open data as CSV and JSON, built from a PlanEvaluation.
+"""The annual report as .xlsx, built from a PlanEvaluation (the open data: `open_data`).
 
 Everything is read from the evaluation (approved values only), so building a file runs no
-query of its own. JSON carries numbers as strings of their exact decimal value ("45.3",
-"4000"): a JSON number would pass through binary floating point in most readers, and published
-figures must not change on the way. The CSV is the same data for spreadsheets.
+query of its own.
 """
 
-import csv
 import io
-import json
 import re
 import zipfile
 from typing import NamedTuple
@@ -22,7 +18,6 @@ from plans.spreadsheet_cells import (
     ROW_NUMBER,
     SHARED_INDEX,
     TextStyle,
-    csv_cell,
     xlsx_row_xml,
     xlsx_shared_text,
     xlsx_style,
@@ -448,152 +443,3 @@ def _with_rows(sheet_xml, rows, shared):
             xml = xml.replace(SHARED_INDEX, str(shared.index(text)), 1)
         numbered.append(xml)
     return "".join([head, *numbered, sheet_data_end, tail]).encode("utf-8")
-
-
-def _grade_letter(grade):
-    """ "A" to "D", or None for 評価不能."""
-    return None if grade is Grade.NONE else grade.value
-
-
-def _plain(number):
-    """45.3000 -> '45.3', 4000.0000 -> '4000': the exact value without padding."""
-    if number is None:
-        return None
-    text = f"{number:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-# Part of the open data files' names in the cache: raised when their fields change, so that a
-# file kept by older code is not served for the same published version.
-OPEN_DATA_FORMAT = 2
-
-OPEN_DATA_COLUMNS = [
-    "計画コード",
-    "計画名",
-    "基本方針番号",
-    "指標名",
-    "単位",
-    "集計方法",
-    "基準値",
-    "基準年度",
-    "目標値",
-    "目標年度",
-    "年度",
-    "実績値",
-    "測定なし",
-    # はい: a made-up value of the demo command (manage.py create_demo_accounts), never a result.
-    "デモ用データ",
-    # The indicator's grade for the year the file is of (評価対象年度), the same on each of its
-    # rows, and the year of the value it rests on: earlier than 評価対象年度 when that year has
-    # no value yet. Empty 評価 and 評価の根拠年度: 評価不能.
-    "評価対象年度",
-    "評価",
-    "評価の根拠年度",
-]
-
-
-def open_data_rows(evaluation):
-    """One row per indicator and approved year, up to the evaluated year."""
-    plan = evaluation.plan
-    rows = []
-    for policy in evaluation.policies:
-        for item in policy.indicators:
-            indicator = item.indicator
-            for result in item.results:
-                if result.value is None and not result.not_measured:
-                    continue
-                rows.append(
-                    dict(
-                        zip(
-                            OPEN_DATA_COLUMNS,
-                            [
-                                plan.code,
-                                plan.title,
-                                policy.policy.number,
-                                indicator.name,
-                                indicator.unit,
-                                indicator.get_aggregation_display(),
-                                indicator.baseline_value,
-                                indicator.baseline_year,
-                                indicator.target_value,
-                                indicator.target_year,
-                                result.fiscal_year,
-                                result.value,
-                                "はい" if result.not_measured else "",
-                                "はい" if result.is_demo else "",
-                                evaluation.fiscal_year,
-                                _grade_letter(item.achievement.grade),
-                                item.achievement.grade_year,
-                            ],
-                            strict=True,
-                        )
-                    )
-                )
-    return rows
-
-
-def open_data_csv(evaluation):
-    """The open data as CSV: UTF-8 with a BOM (so that Excel reads it), CRLF line ends."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=OPEN_DATA_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in open_data_rows(evaluation):
-        writer.writerow(
-            {
-                key: _plain(value) if key in ("基準値", "目標値", "実績値") else csv_cell(value)
-                for key, value in row.items()
-            }
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def open_data_json(evaluation):
-    """The open data as JSON; numbers are exact decimal strings (see the module docstring)."""
-    plan = evaluation.plan
-    data = {
-        "plan": {
-            "code": plan.code,
-            "title": plan.title,
-            "municipality": plan.municipality,
-            "first_fiscal_year": plan.first_fiscal_year,
-            "last_fiscal_year": plan.last_fiscal_year,
-            "baseline_fiscal_year": plan.baseline_fiscal_year,
-        },
-        "contains_demo_data": any(
-            result.is_demo
-            for policy in evaluation.policies
-            for item in policy.indicators
-            for result in item.results
-        ),
-        "indicators": [
-            {
-                "name": item.indicator.name,
-                "unit": item.indicator.unit,
-                "policy_number": policy.policy.number,
-                "aggregation": item.indicator.aggregation,
-                "direction": item.indicator.direction,
-                "baseline": _plain(item.indicator.baseline_value),
-                "baseline_year": item.indicator.baseline_year,
-                "target": _plain(item.indicator.target_value),
-                "target_year": item.indicator.target_year,
-                "evaluation": {
-                    "fiscal_year": evaluation.fiscal_year,
-                    "grade": _grade_letter(item.achievement.grade),
-                    "grade_year": item.achievement.grade_year,
-                },
-                "results": [
-                    {
-                        "fiscal_year": result.fiscal_year,
-                        "value": _plain(result.value),
-                        "not_measured": result.not_measured,
-                        "demo": result.is_demo,
-                    }
-                    for result in item.results
-                    if result.value is not None or result.not_measured
-                ],
-            }
-            for policy in evaluation.policies
-            for item in policy.indicators
-        ],
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")

@@ -21,15 +21,13 @@ from plans.publication import plan_published_version
 from plans.reports.charts import chart_svg, progress_chart
 from plans.reports.evaluation import indicator_achievement, plan_evaluation, result_values
 from plans.reports.exports import (
-    OPEN_DATA_FORMAT,
     REPORT_PART_NAME,
-    open_data_csv,
-    open_data_json,
     report_part,
     report_workbook_of_parts,
     report_years,
 )
 from plans.reports.jinja import render_tables, templates_version
+from plans.reports.open_data import OPEN_DATA_FILES, OPEN_DATA_FORMAT, OPEN_DATA_WRITERS
 from plans.reports.parts import (
     cache_get_compressed,
     cache_set_compressed,
@@ -322,11 +320,8 @@ def _report_workbook(plan, year):
     return report_workbook_of_parts(plan, year, [part.content for part in parts])
 
 
-OPEN_DATA_WRITERS = {"csv": open_data_csv, "json": open_data_json}
-
-
 # Open data is published on purpose: approved values only, no login.
-def open_data(request, code, extension):
+def open_data(request, code, kind):
     """The file, or 304 Not Modified to a client that has this published version already
     (If-None-Match with its ETag, or If-Modified-Since the last change)."""
     plan = get_object_or_404(Plan, code=code)
@@ -336,18 +331,23 @@ def open_data(request, code, extension):
     response = get_conditional_response(request, etag=validators["ETag"], last_modified=changed_at)
     if response is None:
         year = plan.last_fiscal_year
-        write = OPEN_DATA_WRITERS[extension]
+        write, filename = OPEN_DATA_WRITERS[kind]
         content = _cached(
             published,
-            f"open-{extension}-{OPEN_DATA_FORMAT}",
+            f"open-{kind}-{OPEN_DATA_FORMAT}",
             year,
             lambda: write(plan_evaluation(plan, year)),
         )
         response = download_response(
-            content, filename=f"{plan.code}.{extension}", inline=extension == "json", public=True
+            content, filename=filename.format(code=plan.code), inline=kind == "json", public=True
         )
     elif response.status_code == 304:
         response["Cache-Control"] = PUBLIC
     for header, value in validators.items():
         response[header] = value
     return response
+
+
+def open_data_dictionary(request):
+    """The data dictionary (データ定義): every column of every open-data file, public."""
+    return render(request, "reports/open_data_dictionary.html", {"files": OPEN_DATA_FILES})
