@@ -129,7 +129,10 @@ def dictionary_tables(html):
     for key, body in re.findall(
         r'<section aria-labelledby="file-(\w+)"(.*?)</section>', html, re.S
     ):
-        tables[key] = [unescape(name) for name in re.findall(r"<code>([^<]*)</code></th>", body)]
+        tables[key] = [
+            unescape(name)
+            for name in re.findall(r"<code class=\"text-break\">([^<]*)</code></th>", body)
+        ]
     return tables
 
 
