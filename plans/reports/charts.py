@@ -195,28 +195,40 @@ def chart_svg(chart, *, title, title_id, description="", description_id="", styl
         for segment in chart.segments
     )
 
-    def tooltip(text):
-        return f"<title>{escape(text)}</title>" if style.tooltips else ""
+    def element(name, attributes, tooltip):
+        """An element, with its tooltip where the style has them."""
+        if style.tooltips:
+            return f"<{name} {attributes}><title>{escape(tooltip)}</title></{name}>"
+        return f"<{name} {attributes}/>"
 
     if chart.baseline:
         point = chart.baseline
         parts.append(
-            f'<rect x="{_n(point.x - 6)}" y="{_n(point.y - 6)}" width="12" height="12" fill="#fff" '
-            f'stroke="{INK}" stroke-width="2">'
-            f"{tooltip(f'基準値 {point.year}年度 {point.label}')}</rect>"
+            element(
+                "rect",
+                f'x="{_n(point.x - 6)}" y="{_n(point.y - 6)}" width="12" height="12" fill="#fff" '
+                f'stroke="{INK}" stroke-width="2"',
+                f"基準値 {point.year}年度 {point.label}",
+            )
         )
     if chart.points:
         parts.append(f'<g fill="{ACTUAL}">')
         parts.extend(
-            f'<circle cx="{_n(point.x)}" cy="{_n(point.y)}" r="6">'
-            f"{tooltip(f'{point.year}年度 {point.label}')}</circle>"
+            element(
+                "circle",
+                f'cx="{_n(point.x)}" cy="{_n(point.y)}" r="6"',
+                f"{point.year}年度 {point.label}",
+            )
             for point in chart.points
         )
         parts.append("</g>")
     target = chart.target
     parts.append(
-        f'<path d="M{_n(target.x)} {_n(target.y - 9)}l9 9l-9 9l-9-9z" fill="{TARGET}">'
-        f"{tooltip(f'目標値 {target.year}年度 {target.label}')}</path>"
+        element(
+            "path",
+            f'd="M{_n(target.x)} {_n(target.y - 9)}l9 9l-9 9l-9-9z" fill="{TARGET}"',
+            f"目標値 {target.year}年度 {target.label}",
+        )
     )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text above is escaped

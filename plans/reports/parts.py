@@ -35,7 +35,7 @@ from plans.publication import policy_published_versions
 from plans.reports.evaluation import plan_evaluation
 
 # Raised when what a part holds changes shape, so that parts kept by older code are not read.
-PARTS_FORMAT = 4
+PARTS_FORMAT = 5
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class PolicyPart:
     digest: bytes  # of what it was built from (`_digest`)
     number: int  # the policy's, for the report's contents and summary
     title: str
-    content: Any  # what the page shows of the policy: HTML, or the .xlsx's rows as sheet XML
+    content: Any  # what the page shows of the policy: its HTML's bytes, or the .xlsx's rows
     achievements: tuple  # of its indicators, for the plan's totals
     project_grades: dict  # project pk -> Grade: a project under two policies counts once
     demo: bool  # shows a value made up by the demo command

@@ -2,6 +2,7 @@
 pages, the annual report (print and .xlsx) and the open data. Only approved values count."""
 
 import re
+import secrets
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -29,6 +30,7 @@ from plans.reports.exports import (
 from plans.reports.jinja import render_tables, templates_version
 from plans.reports.open_data import OPEN_DATA_FILES, OPEN_DATA_FORMAT, OPEN_DATA_WRITERS
 from plans.reports.parts import (
+    PARTS_FORMAT,
     cache_get_compressed,
     cache_set_compressed,
     parts_summary,
@@ -87,12 +89,22 @@ def dashboard_default(request):
     return redirect_to_default_year("plans:overview", plan)
 
 
+# Where the cached tables go in the page around them: the page is rendered with this in their
+# place and the tables' bytes are put there (`_evaluation_page`). Random per process, so no
+# text of the page (a name typed by someone) can be taken for it.
+TABLES_PLACE = f"<!--tables-{secrets.token_hex(16)}-->"
+
+
 def _evaluation_page(request, code, year, template_name, tables_templates):
     """The overview and the print report: the plan's evaluation for the year. Their large
     tables, the same for every viewer, are rendered with Jinja2 (several times faster than
     Django's templates on thousands of rows) and kept in the cache until the plan's published
     version changes; the page around them is rendered for each request. After a change, only
-    the changed policies' parts are built anew (`_tables`)."""
+    the changed policies' parts are built anew (`_tables`).
+
+    The tables are kept as the page's UTF-8 bytes and put into the rendered page as they are:
+    a large report's megabytes are neither decoded, joined into the template's output, nor
+    encoded again on each view."""
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)  # read before the policies' versions
     context = _page_context(plan, year) | {
@@ -101,30 +113,40 @@ def _evaluation_page(request, code, year, template_name, tables_templates):
         "issued_on": format_date(published.changed_at),
         "report_kind": REPORT_KIND,
     }
-    name = f"{tables_templates[1]}.{templates_version()}"
+    # The parts' format too: tables kept by older code (as text) are not read as bytes.
+    name = f"{tables_templates[1]}.{templates_version()}.{PARTS_FORMAT}"
     tables, demo = _cached_compressed(
         published, name, year, lambda: _tables(plan, year, name, tables_templates, context)
     )
+    response = render(
+        request, template_name, context | {"tables": mark_safe(TABLES_PLACE), "demo": demo}
+    )
+    before, place, after = response.content.partition(TABLES_PLACE.encode())
+    if not place:
+        raise RuntimeError(f"{template_name} does not show the tables")
     # Escaped as it was rendered (autoescape on, Django's entities).
-    return render(request, template_name, context | {"tables": mark_safe(tables), "demo": demo})
+    response.content = b"".join([before, tables, after])
+    return response
 
 
 def _tables(plan, year, name, tables_templates, context):
-    """The tables' HTML and whether they show demo data: a part per policy, kept in the cache
-    until that policy's published version changes (`parts.policy_parts`), after the plan's
-    summary added up from the parts."""
+    """The tables' HTML (UTF-8 bytes) and whether they show demo data: a part per policy, kept
+    in the cache until that policy's published version changes (`parts.policy_parts`), after
+    the plan's summary added up from the parts."""
     summary_template, policy_template = tables_templates
     parts = policy_parts(
         plan,
         year,
         name,
-        lambda policy: render_tables(policy_template, context | {"policy_evaluation": policy}),
+        lambda policy: render_tables(
+            policy_template, context | {"policy_evaluation": policy}
+        ).encode(),
     )
     summary = parts_summary(parts)
     summary_html = render_tables(
         summary_template, context | {"summary": summary, "demo": summary.demo}
     )
-    return summary_html + "".join(part.content for part in parts), summary.demo
+    return b"".join([summary_html.encode(), *(part.content for part in parts)]), summary.demo
 
 
 @login_required
