@@ -42,8 +42,9 @@ def result_values(results):
     return values
 
 
-def indicator_achievement(indicator, plan, fiscal_year, results):
-    """The achievement of one indicator for a fiscal year, from the results given."""
+def indicator_achievement(indicator, plan, fiscal_year, results, thresholds=None):
+    """The achievement of one indicator for a fiscal year, from the results given
+    (`thresholds`: the plan's, when the caller has them already)."""
     return evaluate(
         aggregation=indicator.aggregation,
         direction=indicator.direction,
@@ -53,7 +54,7 @@ def indicator_achievement(indicator, plan, fiscal_year, results):
         last_year=plan.last_fiscal_year,
         fiscal_year=fiscal_year,
         values=result_values(results),
-        thresholds=plan.thresholds,
+        thresholds=thresholds or plan.thresholds,
     )
 
 
@@ -232,9 +233,12 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     }
 
     indicators_by_policy = defaultdict(list)
+    thresholds = plan.thresholds
     for indicator in map(IndicatorRow._make, indicators):
         indicator_results = tuple(results[indicator.pk])
-        achievement = indicator_achievement(indicator, plan, fiscal_year, indicator_results)
+        achievement = indicator_achievement(
+            indicator, plan, fiscal_year, indicator_results, thresholds
+        )
         indicators_by_policy[indicator.policy_id].append(
             IndicatorEvaluation(indicator, indicator_results, achievement)
         )
@@ -290,14 +294,20 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     )
 
 
+# By their stored values: looked up for each of a plan's thousands of projects, where calling
+# the enumeration costs several times a dictionary's lookup.
+GRADES = {grade.value: grade for grade in Grade}
+OUTLOOK_LABELS = {outlook.value: outlook.label for outlook in Outlook}
+
+
 def _project_evaluation(project, fiscal_year, progress, graded, records):
     record = progress.get(project.pk)
     graded_record = graded.get(project.pk)
-    grade = Grade(graded_record.grade) if graded_record else Grade.NONE
+    grade = GRADES[graded_record.grade] if graded_record else Grade.NONE
     grade_year = graded_record.fiscal_year if graded_record else None
     outlook = None
     if record is not None:
-        outlook = Outlook(record.outlook).label if record.outlook else ""
+        outlook = OUTLOOK_LABELS[record.outlook] if record.outlook else ""
     return ProjectEvaluation(
         project,
         record,
