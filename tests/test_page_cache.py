@@ -418,7 +418,7 @@ def test_a_plan_wide_change_builds_only_the_parts_whose_data_changed(
 
 
 def test_rebuilding_one_policy_or_all_reads_the_same_number_of_times(
-    committee, seed_results, personas
+    admin_client, committee, seed_results, personas
 ):
     plan = seed_results
     urls = [reverse(f"plans:{name}", args=[plan.code, YEAR]) for name in PAGE_NAMES]
@@ -428,9 +428,13 @@ def test_rebuilding_one_policy_or_all_reads_the_same_number_of_times(
     entry = other.results.get(fiscal_year=YEAR)
     entry_return(entry=entry, user=personas["admin"], version=entry.version, reason="桁違い")
     one_policy = [query_count(committee, url) for url in urls]
-    plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+    edited_in_admin(admin_client, plan, "grade_b_ratio", "0.95")  # every policy's grades
     every_policy = [query_count(committee, url) for url in urls]
     assert one_policy == every_policy
+    # A lock changes nothing shown: every part and the .xlsx assembled from them are kept.
+    plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+    locked = [query_count(committee, url) for url in urls]
+    assert all(after <= before for after, before in zip(locked, one_policy, strict=True))
 
 
 PAGE_NAMES = ["overview", "report", "report_xlsx"]

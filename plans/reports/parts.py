@@ -129,6 +129,15 @@ def parts_summary(parts):
     )
 
 
+def parts_digest(plan, parts):
+    """A digest of everything `parts` (of one page, plan and year) were built from: two sets of
+    parts with the same digest make the same file (the .xlsx assembled from them)."""
+    digest = hashlib.blake2b(pickle.dumps(_fields(plan)), digest_size=16)
+    for part in parts:
+        digest.update(part.digest)
+    return digest.hexdigest()
+
+
 def _fields(instance):
     """A model instance's own field values (not what is cached on it, such as its version)."""
     return tuple(getattr(instance, field.attname) for field in instance._meta.concrete_fields)

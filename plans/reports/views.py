@@ -33,6 +33,7 @@ from plans.reports.parts import (
     PARTS_FORMAT,
     cache_get_compressed,
     cache_set_compressed,
+    parts_digest,
     parts_summary,
     policy_parts,
 )
@@ -333,13 +334,17 @@ def report_filename(plan, year, extension):
 
 def _report_workbook(plan, year):
     """The .xlsx from each policy's rows, kept per policy as sheet XML: after a change of one
-    policy only that one is evaluated and written (the file is assembled anew, kept per plan
-    version)."""
+    policy only that one is evaluated and written, and the file is assembled anew (kept per
+    plan version). After a change that altered none of the parts (a year's lock), the file
+    assembled from the same parts is taken again: it is kept by the parts' digest too."""
     years = report_years(plan, year)
     parts = policy_parts(
         plan, year, REPORT_PART_NAME, lambda policy: report_part(policy, year, years)
     )
-    return report_workbook_of_parts(plan, year, [part.content for part in parts])
+    return cache.get_or_set(
+        f"reports.{REPORT_PART_NAME}.file.{plan.pk}.{year}.{parts_digest(plan, parts)}",
+        lambda: report_workbook_of_parts(plan, year, [part.content for part in parts]),
+    )
 
 
 # Open data is published on purpose: approved values only, no login.
