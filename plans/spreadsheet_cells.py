@@ -23,7 +23,6 @@ file is imported again. Every writer of .xlsx and CSV goes through this module:
 """
 
 import csv
-import math
 import re
 from io import BytesIO
 from typing import NamedTuple
@@ -112,6 +111,8 @@ def xlsx_style(workbook, **properties):
 WIDE = re.compile(
     "[ᄀ-ᅟ⌚-⌛〈-〉⏩-⏬⺀-〾ぁ-㏿㐀-䶿一-꓏ꥠ-꥿가-힣豈-﫿︐-︙︰-﹯＀-｠￠-￦🌀-🙏🤀-🧿𠀀-𿿽]"
 )
+# What `str.splitlines` breaks at (Word's vertical tab and form feed are breaks in a cell too).
+LINE_BREAK = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 # A row's height per line of wrapped text, in points: 11-point text as Japanese Excel draws it
 # (its default row is 18.75 points); Calibri's 15 would cut the last line of Japanese text.
 LINE_POINTS = 18
@@ -119,14 +120,14 @@ LINE_POINTS = 18
 
 def text_width(text):
     """How many columns of a spreadsheet `text` (one line) takes: wide characters count two."""
-    return len(text) if text.isascii() else len(text) + len(WIDE.findall(text))
+    return len(text) if text.isascii() else 2 * len(text) - len(WIDE.sub("", text))
 
 
 def text_lines(text, width):
     """The lines `text` wraps to in a column `width` characters wide (Excel's unit: a digit),
     each line break starting a new one."""
     usable = max(width - 1, 1)  # the cell's padding
-    return sum(max(1, math.ceil(text_width(line) / usable)) for line in text.splitlines() or [""])
+    return sum(max(1, -(-text_width(line) // usable)) for line in text.splitlines() or [""])
 
 
 def xlsx_row_height(values, widths):
@@ -136,8 +137,14 @@ def xlsx_row_height(values, widths):
     a file written by a program must say the height of each row whose text wraps."""
     lines = 1
     for value, width in zip(values, widths, strict=True):
-        if width and isinstance(value, str) and value:
-            lines = max(lines, text_lines(xlsx_text(value), width))
+        # A text without line breaks that would fit even if every character were wide needs
+        # no count: most cells of a report (thousands of rows) are such.
+        if (
+            width
+            and isinstance(value, str)
+            and (2 * len(value) >= width or LINE_BREAK.search(value))
+        ):
+            lines = max(lines, text_lines(value, width))
     return None if lines == 1 else lines * LINE_POINTS
 
 
