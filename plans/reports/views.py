@@ -316,9 +316,17 @@ def css_string(text):
 
 @login_required
 def report_xlsx(request, code, year):
+    """The .xlsx report: the file is kept under the digest of the parts it is assembled from
+    (`_report_workbook`), and each published version of the plan remembers that key, so a
+    repeat view reads two entries and a change that altered no part reuses the file."""
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)
-    workbook = _cached(published, REPORT_PART_NAME, year, lambda: _report_workbook(plan, year))
+    version_key = f"reports.{REPORT_PART_NAME}.file-key.{year}.{published.key}"
+    file_key = cache.get(version_key)
+    workbook = None if file_key is None else cache.get(file_key)
+    if workbook is None:  # a new version, or the file culled from the cache
+        file_key, workbook = _report_workbook(plan, year)
+        cache.set(version_key, file_key)
     return download_response(
         workbook,
         filename=report_filename(plan, year, "xlsx"),
@@ -326,25 +334,27 @@ def report_xlsx(request, code, year):
     )
 
 
-def report_filename(plan, year, extension):
-    """The report's file name as an office files it, for any of its formats:
-    「岡山市協働推進計画_2024年度_進捗状況報告書.xlsx」."""
-    return safe_filename(f"{plan.title}_{format_fiscal_year(year)}_進捗状況報告書.{extension}")
-
-
 def _report_workbook(plan, year):
-    """The .xlsx from each policy's rows, kept per policy as sheet XML: after a change of one
-    policy only that one is evaluated and written, and the file is assembled anew (kept per
-    plan version). After a change that altered none of the parts (a year's lock), the file
-    assembled from the same parts is taken again: it is kept by the parts' digest too."""
+    """The .xlsx (its cache key and bytes) from each policy's rows, kept per policy as sheet
+    XML: after a change of one policy only that one is evaluated and written, and the file is
+    assembled anew; after a change that altered no part (a year's lock) the file assembled
+    from the same parts is taken again."""
     years = report_years(plan, year)
     parts = policy_parts(
         plan, year, REPORT_PART_NAME, lambda policy: report_part(policy, year, years)
     )
-    return cache.get_or_set(
-        f"reports.{REPORT_PART_NAME}.file.{plan.pk}.{year}.{parts_digest(plan, parts)}",
-        lambda: report_workbook_of_parts(plan, year, [part.content for part in parts]),
-    )
+    file_key = f"reports.{REPORT_PART_NAME}.file.{plan.pk}.{year}.{parts_digest(plan, parts)}"
+    workbook = cache.get(file_key)
+    if workbook is None:
+        workbook = report_workbook_of_parts(plan, year, [part.content for part in parts])
+        cache.set(file_key, workbook)
+    return file_key, workbook
+
+
+def report_filename(plan, year, extension):
+    """The report's file name as an office files it, for any of its formats:
+    「岡山市協働推進計画_2024年度_進捗状況報告書.xlsx」."""
+    return safe_filename(f"{plan.title}_{format_fiscal_year(year)}_進捗状況報告書.{extension}")
 
 
 # Open data is published on purpose: approved values only, no login.
