@@ -31,8 +31,16 @@ TICKS = 5
 class Point:
     x: float
     y: float
-    label: str  # the value as shown, for the point's tooltip text
     year: int
+    value: Decimal
+    places: int  # the indicator's decimal places
+    unit: str
+
+    @property
+    def label(self):
+        """The value as shown, for the point's tooltip text (written only where it is shown:
+        the report's small charts have hundreds of points and no tooltips)."""
+        return format_number(self.value, self.places) + self.unit
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,7 @@ def progress_chart(*, indicator, first_year, last_year, values):
         return round(plot_bottom - share * (plot_bottom - plot_top), 1)
 
     def point(year, value):
-        return Point(x_of(year), y_of(value), format_number(value, places) + indicator.unit, year)
+        return Point(x_of(year), y_of(value), year, value, places, indicator.unit)
 
     segments, current = [], []
     for year in range(first_year, last_year + 1):
@@ -174,7 +182,9 @@ def chart_svg(chart, *, title, title_id, description="", description_id="", styl
     parts.append(f'<g font-size="{style.font_size}" fill="{INK}">')
     parts.append('<g text-anchor="end" dominant-baseline="middle">')
     parts.extend(
-        f'<text x="{left - 8}" y="{_n(y)}">{escape(label)}</text>' for y, label in chart.y_ticks
+        # Numbers (format_number: digits, "," "." "−"), nothing to escape.
+        f'<text x="{left - 8}" y="{_n(y)}">{label}</text>'
+        for y, label in chart.y_ticks
     )
     parts.append('</g><g text-anchor="middle">')
     year_y = bottom + style.year_gap
@@ -195,9 +205,10 @@ def chart_svg(chart, *, title, title_id, description="", description_id="", styl
         for segment in chart.segments
     )
 
-    def element(name, attributes, tooltip):
-        """An element, with its tooltip where the style has them."""
+    def element(name, attributes, point, what=""):
+        """An element, with its point's year and value as its tooltip where the style has them."""
         if style.tooltips:
+            tooltip = f"{what}{point.year}年度 {point.label}"
             return f"<{name} {attributes}><title>{escape(tooltip)}</title></{name}>"
         return f"<{name} {attributes}/>"
 
@@ -208,7 +219,8 @@ def chart_svg(chart, *, title, title_id, description="", description_id="", styl
                 "rect",
                 f'x="{_n(point.x - 6)}" y="{_n(point.y - 6)}" width="12" height="12" fill="#fff" '
                 f'stroke="{INK}" stroke-width="2"',
-                f"基準値 {point.year}年度 {point.label}",
+                point,
+                "基準値 ",
             )
         )
     if chart.points:
@@ -217,7 +229,7 @@ def chart_svg(chart, *, title, title_id, description="", description_id="", styl
             element(
                 "circle",
                 f'cx="{_n(point.x)}" cy="{_n(point.y)}" r="6"',
-                f"{point.year}年度 {point.label}",
+                point,
             )
             for point in chart.points
         )
@@ -227,7 +239,8 @@ def chart_svg(chart, *, title, title_id, description="", description_id="", styl
         element(
             "path",
             f'd="M{_n(target.x)} {_n(target.y - 9)}l9 9l-9 9l-9-9z" fill="{TARGET}"',
-            f"目標値 {target.year}年度 {target.label}",
+            target,
+            "目標値 ",
         )
     )
     parts.append("</svg>")
