@@ -32,7 +32,7 @@ from plans.progress.workflow import (
     plan_year_reopen,
 )
 from plans.publication import plan_published_version
-from plans.reports.parts import policy_parts
+from plans.reports.parts import DIGESTED, OTHER_FIELDS, _field_names, policy_parts
 from projects.imports import projects_import, read_project_list
 from projects.models import Project
 from tests.factories import (
@@ -496,3 +496,10 @@ def test_open_data_answers_a_conditional_request_with_304(okayama_plan, personas
     again = visitor.get(url, headers={"if-none-match": first["ETag"]})
     assert again.status_code == 200 and again["ETag"] != first["ETag"]
     assert "61.7" in again.content.decode("utf-8") and "61.7" not in first.content.decode("utf-8")
+
+
+def test_the_digest_reads_every_field_of_the_evaluations_it_names():
+    """`parts.DIGESTED` names fields that exist; any other field goes into the digest as it is."""
+    for cls, known in DIGESTED.items():
+        assert known <= set(_field_names(cls)), cls
+        assert set(OTHER_FIELDS[cls]) == set(_field_names(cls)) - known

@@ -25,14 +25,20 @@ when that digest differs; otherwise its content is kept under the new stamp.
 import hashlib
 import pickle
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.core.cache import cache
 
 from indicators.achievement import Rollup, count_grades, rollup
 from plans.publication import policy_published_versions
-from plans.reports.evaluation import plan_evaluation
+from plans.reports.evaluation import (
+    IndicatorEvaluation,
+    MeasureEvaluation,
+    PolicyEvaluation,
+    ProjectEvaluation,
+    plan_evaluation,
+)
 
 # Raised when what a part holds changes shape, so that parts kept by older code are not read.
 PARTS_FORMAT = 5
@@ -143,27 +149,64 @@ def _fields(instance):
     return tuple(getattr(instance, field.attname) for field in instance._meta.concrete_fields)
 
 
+# The fields of the evaluation that `_digest` reads itself, and those that follow from them
+# (achievements and grades, from the rows, the plan's thresholds and the year). Any other
+# field (one added later: a committee's opinions, a revision) goes into the digest as it is,
+# so that a part showing it is built anew when it changes.
+DIGESTED = {
+    PolicyEvaluation: {"policy", "indicators", "measures", "rollup", "project_grades"},
+    IndicatorEvaluation: {"indicator", "results", "achievement"},
+    MeasureEvaluation: {"measure", "projects", "project_grades", "assessment"},
+    ProjectEvaluation: {
+        "project", "progress", "grade", "outlook", "grade_year", "fiscal_year", "graded",
+        "records",
+    },
+}  # fmt: skip
+
+
+def _field_names(cls):
+    return list(getattr(cls, "_fields", None) or (field.name for field in fields(cls)))
+
+
+# Per kind of evaluation, the names of its fields that `_digest` does not read itself.
+OTHER_FIELDS = {
+    cls: [name for name in _field_names(cls) if name not in known]
+    for cls, known in DIGESTED.items()
+}
+
+
+def _others(evaluation):
+    """The fields of an evaluation (PolicyEvaluation, ...) that `_digest` does not read."""
+    names = OTHER_FIELDS[type(evaluation)]
+    return tuple(getattr(evaluation, name) for name in names) if names else ()
+
+
 def _digest(plan, policy):
     """A digest of what a part of `policy` (a PolicyEvaluation) is built from: the plan's and
     the policy's fields, its indicators with their results, its measures (their fields, code
-    and assessment) with their projects and the projects' records. The achievements and the
-    projects' grades are left out: they follow from these (and the year, in the part's key).
-    The rows go in as plain tuples, which pickle several times faster than named tuples and
-    dataclasses. The part's name in `policy_parts` stands for the rest (the page, the
-    templates' version, the year)."""
+    and assessment) with their projects and the projects' records, and any field of these
+    evaluations not known here (`DIGESTED`). The achievements and the projects' grades are
+    left out: they follow from these (and the year, in the part's key). The rows go in as
+    plain tuples, which pickle several times faster than named tuples and dataclasses. The
+    part's name in `policy_parts` stands for the rest (the page, the templates' version, the
+    year)."""
     indicators = tuple(
-        (tuple(item.indicator), tuple(map(tuple, item.results))) for item in policy.indicators
+        (tuple(item.indicator), tuple(map(tuple, item.results)), _others(item))
+        for item in policy.indicators
     )
     measures = tuple(
         (
             _fields(item.measure),
             item.measure.code,
             item.assessment and tuple(item.assessment),
-            tuple((tuple(p.project), tuple(map(tuple, p.records))) for p in item.projects),
+            tuple(
+                (tuple(p.project), tuple(map(tuple, p.records)), _others(p)) for p in item.projects
+            ),
+            _others(item),
         )
         for item in policy.measures
     )
-    built_from = (_fields(plan), _fields(policy.policy), indicators, measures)
+    built_from = (_fields(plan), _fields(policy.policy), indicators, measures, _others(policy))
     return hashlib.blake2b(
         pickle.dumps(built_from, pickle.HIGHEST_PROTOCOL), digest_size=16
     ).digest()
