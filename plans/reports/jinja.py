@@ -89,16 +89,19 @@ def policy_grade_bars(policies):
 
 
 def indicator_chart(item, plan):
-    """The print report's small progress chart of an indicator evaluation
-    (`evaluation.IndicatorEvaluation`), as SVG markup."""
-    chart = progress_chart(
+    """The progress chart of an indicator evaluation (`evaluation.IndicatorEvaluation`)."""
+    return progress_chart(
         indicator=item.indicator,
         first_year=plan.first_fiscal_year,
         last_year=plan.last_fiscal_year,
         values=result_values(item.results),
     )
+
+
+def indicator_chart_svg(item, plan):
+    """The print report's small progress chart of an indicator evaluation, as SVG markup."""
     return chart_svg(
-        chart,
+        indicator_chart(item, plan),
         title=f"{item.indicator.name}の推移(表と同じ値)",
         title_id=f"report-chart-{item.indicator.pk}",
         style=SMALL,
@@ -128,7 +131,7 @@ def environment(**options):
             "grade_fills": GRADE_FILLS,
             "grade_inks": GRADE_INKS,
             "policy_grade_bars": policy_grade_bars,
-            "indicator_chart": indicator_chart,
+            "indicator_chart_svg": indicator_chart_svg,
         }
     )
     return env
