@@ -42,7 +42,14 @@ class DatabaseUnavailableMiddleware:
 
 # Published on purpose and the same for everyone: a visitor's copy may be kept by a browser or a
 # proxy. Everything else is private.
-PUBLIC_VIEWS = {"plans:plan_list", "plans:plan_detail", "plans:open_csv", "plans:open_json"}
+PUBLIC_VIEWS = {
+    "plans:plan_list",
+    "plans:plan_detail",
+    "plans:open_csv",
+    "plans:open_projects_csv",
+    "plans:open_json",
+    "plans:open_data_dictionary",
+}
 
 
 class PrivateResponsesNotStoredMiddleware:

@@ -26,6 +26,14 @@ PUBLIC = "public, max-age=600"
 
 # Characters that may not stand in a quoted `filename` (and path separators, for safety).
 _NOT_PLAIN = re.compile(r'[^\x20-\x7e]|["\\/]')
+# Characters Windows refuses in a file name (and control characters).
+_NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def safe_filename(name):
+    """`name` (a plan's title, a department's: typed freely in the admin) as a file name that
+    every system saves: the characters Windows refuses become "_"."""
+    return _NOT_IN_NAMES.sub("_", name)
 
 
 def ascii_filename(filename):
@@ -38,26 +46,30 @@ def ascii_filename(filename):
     return f"{stem}.{extension}" if extension else stem
 
 
-def content_disposition(filename, *, inline=False):
-    """`attachment; filename="..."; filename*=UTF-8''...` (or inline), always ASCII."""
+def content_disposition(filename, *, inline=False, fallback=None):
+    """`attachment; filename="..."; filename*=UTF-8''...` (or inline), always ASCII; the
+    ASCII `filename` is `fallback` when given (a Japanese name keeps little of itself)."""
     disposition = "inline" if inline else "attachment"
-    fallback = ascii_filename(filename)
+    fallback = ascii_filename(fallback or filename)
     header = f'{disposition}; filename="{fallback}"'
     if fallback != filename:
         header += f"; filename*=UTF-8''{quote(filename, safe='')}"
     return header
 
 
-def download_response(content, *, filename, kind=None, inline=False, public=False):
+def download_response(content, *, filename, kind=None, inline=False, public=False, fallback=None):
     """A response that hands out `content` (bytes or text) as the file `filename`.
 
     `kind` (xlsx, csv, json, zip, docx) sets the content type; by default the name's extension.
     Files are private unless `public` (published open data): never stored by a cache.
+    `fallback` is the ASCII name for software that does not read a Japanese one.
     """
     kind = kind or filename.rpartition(".")[2].lower()
     if kind not in CONTENT_TYPES:
         raise ValueError(f"unknown download kind: {kind!r}")
     response = HttpResponse(content, content_type=CONTENT_TYPES[kind])
-    response["Content-Disposition"] = content_disposition(filename, inline=inline)
+    response["Content-Disposition"] = content_disposition(
+        filename, inline=inline, fallback=fallback
+    )
     response["Cache-Control"] = PUBLIC if public else PRIVATE
     return response

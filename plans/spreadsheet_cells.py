@@ -105,10 +105,57 @@ def xlsx_style(workbook, **properties):
     )
 
 
-def xlsx_write_row(sheet, row, values, styles):
+# Characters a spreadsheet draws two columns wide (Unicode's East Asian Wide and Fullwidth:
+# kana, kanji, hangul, full-width forms, CJK punctuation; emoji), as one regular expression:
+# counting them is the cost of a row's height, and the report has thousands of rows.
+WIDE = re.compile(
+    "[ᄀ-ᅟ⌚-⌛〈-〉⏩-⏬⺀-〾ぁ-㏿㐀-䶿一-꓏ꥠ-꥿가-힣豈-﫿︐-︙︰-﹯＀-｠￠-￦🌀-🙏🤀-🧿𠀀-𿿽]"
+)
+# What `str.splitlines` breaks at (Word's vertical tab and form feed are breaks in a cell too).
+LINE_BREAK = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+# A row's height per line of wrapped text, in points: 11-point text as Japanese Excel draws it
+# (its default row is 18.75 points); Calibri's 15 would cut the last line of Japanese text.
+LINE_POINTS = 18
+
+
+def text_width(text):
+    """How many columns of a spreadsheet `text` (one line) takes: wide characters count two."""
+    return len(text) if text.isascii() else 2 * len(text) - len(WIDE.sub("", text))
+
+
+def text_lines(text, width):
+    """The lines `text` wraps to in a column `width` characters wide (Excel's unit: a digit),
+    each line break starting a new one."""
+    usable = max(width - 1, 1)  # the cell's padding
+    return sum(max(1, -(-text_width(line) // usable)) for line in text.splitlines() or [""])
+
+
+def xlsx_row_height(values, widths):
+    """The height in points that shows every line of a row's wrapped text, or None where one
+    line is enough (the default height). `widths` are the columns' widths in characters, None
+    for a column that does not wrap. Excel and LibreOffice size a row only when they edit it:
+    a file written by a program must say the height of each row whose text wraps."""
+    lines = 1
+    for value, width in zip(values, widths, strict=True):
+        # A text without line breaks that would fit even if every character were wide needs
+        # no count: most cells of a report (thousands of rows) are such.
+        if (
+            width
+            and isinstance(value, str)
+            and (2 * len(value) >= width or LINE_BREAK.search(value))
+        ):
+            lines = max(lines, text_lines(value, width))
+    return None if lines == 1 else lines * LINE_POINTS
+
+
+def xlsx_write_row(sheet, row, values, styles, widths=None):
     """`append_row` for an XlsxWriter worksheet (the fast writer of the large annual report):
     `values` into `row` (0-based), each in its column's TextStyle; a str is always a text cell,
-    None an empty cell that keeps the style (its borders)."""
+    None an empty cell that keeps the style (its borders). With `widths` (`xlsx_row_height`)
+    the row is as high as its wrapped text."""
+    height = xlsx_row_height(values, widths) if widths else None
+    if height:
+        sheet.set_row(row, height)
     for column, (value, style) in enumerate(zip(values, styles, strict=True)):
         if isinstance(value, str):
             text = xlsx_text(value)
@@ -158,10 +205,11 @@ class XlsxRow(NamedTuple):
     shared: tuple
 
 
-def xlsx_row_xml(values, styles):
+def xlsx_row_xml(values, styles, widths=None):
     """`xlsx_write_row` as finished SpreadsheetML: the `<row>` element of `values`, its number
     left as ROW_NUMBER for whoever places it (`str.replace`). `styles` are TextStyles of cell
-    format indices in the workbook the row goes into. The cells are those XlsxWriter writes:
+    format indices in the workbook the row goes into; `widths`, the row's height as there
+    (`xlsx_row_height`). The cells are those XlsxWriter writes:
     a str is a text cell (never a formula), the quote prefix's style when it starts like
     one; None an empty cell keeping its style; a number its shortest exact digits.
 
@@ -188,7 +236,10 @@ def xlsx_row_xml(values, styles):
             cells.append(f'{where} s="{style.plain}"/>')
         else:
             cells.append(f'{where} s="{style.plain}"><v>{value:.16G}</v></c>')
-    xml = f'<row r="{ROW_NUMBER}" spans="1:{len(cells)}">{"".join(cells)}</row>'
+    height = xlsx_row_height(values, widths) if widths else None
+    # As XlsxWriter's set_row() writes a height.
+    size = f' ht="{height:g}" customHeight="1"' if height else ""
+    xml = f'<row r="{ROW_NUMBER}" spans="1:{len(cells)}"{size}>{"".join(cells)}</row>'
     return XlsxRow(xml, tuple(shared))
 
 
@@ -201,8 +252,7 @@ def xlsx_shared_text(text):
 
 def _display_width(value):
     """About how many columns wide `value` shows: Japanese characters take two."""
-    longest = max(str(value).splitlines() or [""], key=len)
-    return len(longest) if longest.isascii() else 2 * len(longest)
+    return max((text_width(line) for line in str(value).splitlines()), default=0)
 
 
 def dataset_xlsx(dataset):

@@ -23,7 +23,14 @@ pytestmark = pytest.mark.slow
 
 YEAR = 2025
 # Published on purpose, the same for everyone: a visitor's copy may be kept.
-PUBLIC = {"plans:plan_list", "plans:plan_detail", "plans:open_csv", "plans:open_json"}
+PUBLIC = {
+    "plans:plan_list",
+    "plans:plan_detail",
+    "plans:open_csv",
+    "plans:open_projects_csv",
+    "plans:open_json",
+    "plans:open_data_dictionary",
+}
 
 
 @pytest.fixture

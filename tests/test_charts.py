@@ -1,11 +1,14 @@
 """The progress chart's geometry and the expected-value line."""
 
+import re
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from indicators.achievement import expected_value
-from plans.reports.charts import progress_chart
+from indicators.models import Indicator
+from plans.reports.charts import SMALL, chart_svg, progress_chart
 from tests.factories import IndicatorFactory
 
 D = Decimal
@@ -80,3 +83,47 @@ def test_no_values_draws_only_baseline_target_and_pace():
     assert drawn.segments == [] and drawn.points == []
     assert drawn.baseline is not None
     assert len(drawn.y_ticks) >= 2  # a flat target still gets an axis
+
+
+def polylines(html):
+    return re.findall(r'<polyline points="([^"]*)"', html)
+
+
+@pytest.mark.django_db
+def test_the_svg_draws_the_geometry_and_escapes_every_text():
+    indicator = IndicatorFactory.build(
+        name="<b>&", unit='"人', baseline_value=D("45.3"), target_value=D("50.8")
+    )
+    drawn = chart(indicator, {2021: D("46"), 2022: None, 2023: D("47")})
+    svg = chart_svg(
+        drawn, title=f"{indicator.name}の推移", title_id="t", description="<x>", description_id="d"
+    )
+    assert '<title id="t">&lt;b&gt;&amp;の推移</title>' in svg
+    assert '<desc id="d">&lt;x&gt;</desc>' in svg and 'aria-labelledby="t d"' in svg
+    assert "<b>" not in svg and '"人' not in svg
+    assert len(polylines(svg)) == 2  # the gap of 2022
+    assert svg.count("<circle") == len(drawn.points) == 2
+    assert "<title>2021年度 46.0&quot;人</title>" in svg  # the page's tooltips
+    assert svg.count('font-size="12"') == 1 and "(年度)" in svg
+
+
+@pytest.mark.django_db
+def test_the_small_chart_is_the_same_drawing_without_tooltips():
+    indicator = IndicatorFactory.build(baseline_value=D("45.3"), target_value=D("50.8"))
+    drawn = chart(indicator, {2021: D("46"), 2023: D("47")})
+    page = chart_svg(drawn, title="x", title_id="t")
+    small = chart_svg(drawn, title="x", title_id="t", style=SMALL)
+    assert polylines(small) == polylines(page)
+    assert 'font-size="24"' in small and "<title>2021年度" not in small and "(年度)" not in small
+
+
+def test_the_indicator_page_and_the_report_draw_the_same_chart(client, personas, seed_results):
+    committee = client
+    committee.force_login(personas["committee"])
+    indicator = Indicator.objects.get(name="地域活動への市民の参加割合")
+    args = [seed_results.code, 2024]
+    page = committee.get(reverse("plans:indicator", args=[*args, indicator.pk])).content.decode()
+    report = committee.get(reverse("plans:report", args=args)).content.decode()
+    start = report.index(f'id="report-chart-{indicator.pk}"')
+    drawn = polylines(report[start : report.index("</svg>", start)])
+    assert drawn and drawn == polylines(page)

@@ -134,9 +134,21 @@ def test_results_import_errors(office, okayama_plan):
     )
 
 
-def test_report_xlsx(office, okayama_plan):
+def test_report_xlsx_has_a_japanese_name_and_an_ascii_one(office, okayama_plan):
     response = office.get(reverse("plans:report_xlsx", args=[okayama_plan.code, YEAR]))
-    assert_download(response, content_type=XLSX, filename="okayama-kyodo-2021-2025-report.xlsx")
+    assert_download(
+        response,
+        content_type=XLSX,
+        filename="岡山市協働推進計画_2025年度_進捗状況報告書(総括).xlsx",
+    )
+    assert disposition(response)[2] == "okayama-kyodo-2021-2025-report.xlsx"
+
+
+def test_a_title_windows_refuses_in_a_name_is_saved_with_underscores(office, okayama_plan):
+    okayama_plan.title = '計画: "A/B" <改訂>'
+    okayama_plan.save()
+    response = office.get(reverse("plans:report_xlsx", args=[okayama_plan.code, YEAR]))
+    assert disposition(response)[1] == "計画_ _A_B_ _改訂__2025年度_進捗状況報告書(総括).xlsx"
 
 
 def test_open_data_csv_is_public_and_may_be_cached(client, okayama_plan):

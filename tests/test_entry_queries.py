@@ -182,8 +182,8 @@ def test_xlsx_report_holds_only_approved_values(entries, personas):
     ]
     assert [cell for cell in cells if any(text in cell for text in NOT_APPROVED_TEXT)] == []
     indicators = {row[1].value: row for row in workbook["成果指標"].iter_rows(min_row=4)}
-    # 基準値, 基準年度, then 2021 .. 2024
-    assert [cell.value for cell in indicators[PARTICIPATION][5:9]] == [None, 47.1, None, None]
+    # 集計方法, 基準値, 基準年度, then 2021 .. 2024
+    assert [cell.value for cell in indicators[PARTICIPATION][6:10]] == [None, 47.1, None, None]
     assert "承認済の実施内容" in cells
 
 

@@ -11,8 +11,10 @@ from openpyxl import load_workbook
 from indicators.models import Indicator, IndicatorResult
 from plans.models import EntryStatus
 from plans.reports.evaluation import plan_evaluation
-from plans.reports.exports import open_data_csv, open_data_json, report_workbook
-from projects.models import Project
+from plans.reports.exports import report_workbook
+from plans.reports.open_data import open_data_csv, open_data_json
+from plans.spreadsheet_cells import LINE_POINTS
+from projects.models import Project, ProjectProgress
 from tests.conftest import SEED_VALUES
 from tests.factories import ProjectProgressFactory
 
@@ -60,7 +62,7 @@ def test_indicator_sheet(evaluation):
     sheet = workbook(evaluation)["成果指標"]
     headers = [cell.value for cell in sheet[3]]
     assert headers == [
-        "基本方針", "指標名", "単位", "基準値", "基準年度",
+        "基本方針", "指標名", "単位", "集計方法", "基準値", "基準年度",
         "2021年度", "2022年度", "2023年度", "2024年度",
         "目標値", "目標年度", "進捗率", "達成率", "評価", "評価の根拠年度", "後退", "速報値",
         "要因分析",
@@ -68,22 +70,24 @@ def test_indicator_sheet(evaluation):
     rows = rows_by_name(sheet, 1)
     assert len(rows) == 7
     participation = [cell.value for cell in rows["地域活動への市民の参加割合"]]
-    assert participation[:9] == [
+    assert participation[:10] == [
         "1 協働の主体となる新たな担い手を育てるとともに、その活動を支援します",
-        "地域活動への市民の参加割合", "%", 45.3, "2020年度", 46, 47.1, "測定なし", 48,
+        "地域活動への市民の参加割合", "%", "単年度値", 45.3, "2020年度", 46, 47.1, "測定なし", 48,
     ]  # fmt: skip
-    assert participation[9:11] == [50.8, "2025年度"]
-    assert round(participation[11], 6) == round(float(Decimal("2.7") / Decimal("5.5")), 6)
-    assert participation[13:] == ["C やや遅れ", "2024年度", None, None, "地域行事が再開したため"]
-    assert rows["地域活動への市民の参加割合"][3].number_format == "#,##0.0"
-    assert rows["地域活動への市民の参加割合"][11].number_format == "0%"
+    assert participation[10:12] == [50.8, "2025年度"]
+    assert round(participation[12], 6) == round(float(Decimal("2.7") / Decimal("5.5")), 6)
+    assert participation[14:] == ["C やや遅れ", "2024年度", None, None, "地域行事が再開したため"]
+    assert rows["地域活動への市民の参加割合"][4].number_format == "#,##0.0"
+    assert rows["地域活動への市民の参加割合"][12].number_format == "0%"
     page_views = [cell.value for cell in rows["市民協働に関する市ホームページの閲覧数"]]
-    assert page_views[5:9] == [120000, 125000, None, 130000]  # 2023 missing: empty, not 0
+    assert page_views[6:10] == [120000, 125000, None, 130000]  # 2023 missing: empty, not 0
     youth = [cell.value for cell in rows["若者(20歳代)の地域活動への参加割合"]]
-    assert (youth[13], youth[15]) == ("D 遅れ", "後退")
+    assert (youth[14], youth[16]) == ("D 遅れ", "後退")
     # The submitted (not approved) 2024 value does not count.
     network = [cell.value for cell in rows["企業・NPO法人等が参加した安全・安心ネットワーク数"]]
-    assert network[8] is None
+    assert network[9] is None
+    # How each indicator is counted: the cumulative and the averaged ones say so.
+    assert rows["ESD・市民協働推進センターの相談者数"][3].value == "累計"
     # FY2025 is after the evaluated year.
     assert "2025年度" not in headers
 
@@ -127,13 +131,14 @@ def test_open_data_csv_reads_back_in_excel_encoding(evaluation, seed_results):
     assert len(rows) == approved == sum(len(v) for v in SEED_VALUES.values()) - 1 + 1
     first = rows[0]
     assert list(first) == [
-        "計画コード", "計画名", "基本方針番号", "指標名", "単位", "集計方法", "基準値", "基準年度",
-        "目標値", "目標年度", "年度", "実績値", "測定なし", "速報値", "速報値の時点", "年度目標",
-        "デモ用データ", "評価対象年度", "評価", "評価の根拠年度",
+        "計画コード", "計画名", "基本方針番号", "指標名", "単位", "集計方法", "目標の方向",
+        "基準値", "基準年度", "目標値", "目標年度", "年度", "実績値", "測定なし", "速報値",
+        "速報値の時点", "年度目標", "デモ用データ", "評価対象年度", "評価", "評価の根拠年度",
     ]  # fmt: skip
     assert (first["指標名"], first["年度"], first["実績値"], first["基準値"]) == (
         "地域活動への市民の参加割合", "2021", "46", "45.3",
     )  # fmt: skip
+    assert first["目標の方向"] == "増加が望ましい"
     not_measured = [row for row in rows if row["測定なし"] == "はい"]
     assert len(not_measured) == 1 and not_measured[0]["実績値"] == ""
     assert any(row["実績値"] == "1700" and row["年度"] == "2025" for row in rows)
@@ -176,3 +181,17 @@ def test_every_table_cell_has_its_border_and_wraps_long_text(evaluation):
     assert header.font.bold and header.fill.fgColor.rgb.endswith("DDE5F0")
     assert first.alignment.wrap_text and first.alignment.vertical == "top"
     assert sheet.page_setup.paperSize == 9 and sheet.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_rows_are_as_high_as_their_wrapped_text(evaluation, seed_results):
+    """実施内容・実績 is 50 characters wide: 60 kanji (120 columns) wrap to 3 lines, and a
+    line break starts another; a row of short text keeps the default height."""
+    record = ProjectProgress.objects.get(project__name="市民協働推進事業", fiscal_year=YEAR)
+    record.activities = "講座" * 30 + "\n2行目"
+    record.save()
+    sheet = workbook(plan_evaluation(seed_results, YEAR))["事業"]
+    heights = {
+        row[1].value: sheet.row_dimensions[row[1].row].height for row in sheet.iter_rows(min_row=4)
+    }
+    assert heights["市民協働推進事業"] == 4 * LINE_POINTS
+    assert None in heights.values()  # rows whose text fits keep the default height

@@ -32,6 +32,7 @@ from plans.progress.workflow import (
     plan_year_reopen,
 )
 from plans.publication import plan_published_version
+from plans.reports.parts import DIGESTED, OTHER_FIELDS, _field_names, policy_parts
 from projects.imports import projects_import, read_project_list
 from projects.models import Project
 from tests.factories import (
@@ -387,8 +388,37 @@ def test_a_plan_wide_change_rebuilds_every_policy(admin_client, seed_results, pe
         assert all(name in after[page] for name in renamed), page
 
 
+def test_a_plan_wide_change_builds_only_the_parts_whose_data_changed(
+    admin_client, seed_results, personas
+):
+    """Every policy's version moves, but a part is built anew only when what it is built from
+    changed (its digest): a lock changes nothing shown, a measure's new title one policy."""
+    plan = seed_results
+    built = []
+
+    def build(policy):
+        built.append(policy.policy.number)
+        return f"{policy.policy.number}: " + "、".join(m.measure.title for m in policy.measures)
+
+    first = policy_parts(plan, YEAR, "test-page", build)
+    assert built == [1, 2, 3]
+    built.clear()
+
+    plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+    locked = policy_parts(plan, YEAR, "test-page", build)
+    assert built == []
+    assert [part.content for part in locked] == [part.content for part in first]
+    assert all(old.key != new.key for old, new in zip(first, locked, strict=True))
+
+    measure = Measure.objects.get(policy__plan=plan, policy__number=2, number=1)
+    edited_in_admin(admin_client, measure, "title", "新しい施策名")
+    edited = policy_parts(plan, YEAR, "test-page", build)
+    assert built == [2]
+    assert "新しい施策名" in edited[1].content
+
+
 def test_rebuilding_one_policy_or_all_reads_the_same_number_of_times(
-    committee, seed_results, personas
+    admin_client, committee, seed_results, personas
 ):
     plan = seed_results
     urls = [reverse(f"plans:{name}", args=[plan.code, YEAR]) for name in PAGE_NAMES]
@@ -398,9 +428,13 @@ def test_rebuilding_one_policy_or_all_reads_the_same_number_of_times(
     entry = other.results.get(fiscal_year=YEAR)
     entry_return(entry=entry, user=personas["admin"], version=entry.version, reason="桁違い")
     one_policy = [query_count(committee, url) for url in urls]
-    plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+    edited_in_admin(admin_client, plan, "grade_b_ratio", "0.95")  # every policy's grades
     every_policy = [query_count(committee, url) for url in urls]
     assert one_policy == every_policy
+    # A lock changes nothing shown: every part and the .xlsx assembled from them are kept.
+    plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+    locked = [query_count(committee, url) for url in urls]
+    assert all(after <= before for after, before in zip(locked, one_policy, strict=True))
 
 
 PAGE_NAMES = ["overview", "report", "report_xlsx"]
@@ -466,3 +500,10 @@ def test_open_data_answers_a_conditional_request_with_304(okayama_plan, personas
     again = visitor.get(url, headers={"if-none-match": first["ETag"]})
     assert again.status_code == 200 and again["ETag"] != first["ETag"]
     assert "61.7" in again.content.decode("utf-8") and "61.7" not in first.content.decode("utf-8")
+
+
+def test_the_digest_reads_every_field_of_the_evaluations_it_names():
+    """`parts.DIGESTED` names fields that exist; any other field goes into the digest as it is."""
+    for cls, known in DIGESTED.items():
+        assert known <= set(_field_names(cls)), cls
+        assert set(OTHER_FIELDS[cls]) == set(_field_names(cls)) - known

@@ -27,8 +27,10 @@ from plans.reports.evaluation import plan_evaluation
 from plans.reports.exports import (
     HEADER_ROWS,
     PROJECT_FORMATS,
+    PROJECT_WRAP_WIDTHS,
     ReportRows,
     indicator_formats,
+    indicator_wrap_widths,
     period_formats,
     report_has_period,
     report_part_of_rows,
@@ -73,9 +75,11 @@ def cell_by_cell(plan, fiscal_year, rows):
         xlsx_write_row(period_sheet[0], number, values, formats)
     for number, (places, values) in enumerate(indicators, start=HEADER_ROWS):
         formats = [styles(*format_) for format_ in indicator_formats(places, year_count)]
-        xlsx_write_row(indicator_sheet, number, values, formats)
+        widths = indicator_wrap_widths(year_count)
+        xlsx_write_row(indicator_sheet, number, values, formats, widths)
     for number, values in enumerate(projects, start=HEADER_ROWS):
-        xlsx_write_row(project_sheet, number, values, [styles(*f) for f in PROJECT_FORMATS])
+        formats = [styles(*f) for f in PROJECT_FORMATS]
+        xlsx_write_row(project_sheet, number, values, formats, PROJECT_WRAP_WIDTHS)
     workbook.close()
     return buffer.getvalue()
 

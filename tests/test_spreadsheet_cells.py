@@ -12,7 +12,17 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from plans.spreadsheet_cells import CsvWriter, csv_cell, csv_text, dataset_xlsx
+from plans.spreadsheet_cells import (
+    LINE_POINTS,
+    CsvWriter,
+    TextStyle,
+    csv_cell,
+    csv_text,
+    dataset_xlsx,
+    text_lines,
+    xlsx_row_height,
+    xlsx_row_xml,
+)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?[\d,]+(\.\d+)?")
@@ -95,3 +105,31 @@ def test_control_characters_pasted_from_word_do_not_break_an_xlsx():
     dataset.append(["一行目\x0b二行目\x07\x00"])
     workbook = load_workbook(io.BytesIO(dataset_xlsx(dataset)))
     assert workbook.active["A2"].value == "一行目\n二行目"
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        ("", 10, 1),
+        ("a" * 9, 10, 1),  # a column of 10 holds 9 characters beside its padding
+        ("a" * 10, 10, 2),
+        ("あ" * 4, 10, 1),  # a wide character takes two columns
+        ("あ" * 5, 10, 2),
+        ("ＡＢＣ１２", 10, 2),  # full-width letters and digits too
+        ("ｱｲｳｴｵｶｷｸｹ", 10, 1),  # half-width kana do not
+        ("一行目\n二行目\n", 10, 2),  # each line break starts a line
+        ("あ" * 10 + "\n" + "a", 10, 4),
+    ],
+)
+def test_wrapped_text_lines(text, width, lines):
+    assert text_lines(text, width) == lines
+
+
+def test_a_row_is_as_high_as_its_tallest_wrapped_cell():
+    widths = [10, None, 20]
+    assert xlsx_row_height(["短い", "x" * 100, "短い"], widths) is None  # column 2 does not wrap
+    assert xlsx_row_height(["あ" * 12, None, 5], widths) == 3 * LINE_POINTS
+    assert (
+        '<row r="\x00" spans="1:3" ht="54" customHeight="1">'
+        in xlsx_row_xml(["あ" * 12, None, 5], [TextStyle(1, 2)] * 3, widths).xml
+    )

@@ -29,6 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators.achievement import format_number
 from indicators.models import Indicator
+from plans.downloads import safe_filename
 from plans.fiscal_years import format_fiscal_year
 from plans.models import Department
 from plans.numbers import format_input
@@ -402,8 +403,7 @@ def fill_in_targets(plan, kind, department, fiscal_year):
 
 def fill_in_filename(*, department, fiscal_year, kind):
     name = f"{department_label(department)}_{format_fiscal_year(fiscal_year)}_{KIND_LABELS[kind]}"
-    # Windows refuses these in a file name; a department's name is typed freely in the admin.
-    return re.sub(r'[\\/:*?"<>|]', "_", name) + ".xlsx"
+    return safe_filename(name) + ".xlsx"
 
 
 def fill_in_workbook(*, plan, fiscal_year, kind, department, targets=None, entries=None):

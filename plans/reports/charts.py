@@ -1,4 +1,4 @@
-"""An indicator's progress chart as plain geometry, drawn as SVG by a template.
+"""An indicator's progress chart as plain geometry, and that geometry drawn as SVG markup.
 
 Drawn on the server (no JavaScript, no outside host, printable) and by hand rather than with a
 charting library: the chart is a handful of lines and points, and plain SVG attributes keep it
@@ -8,10 +8,17 @@ within a Content-Security-Policy that forbids inline styles and scripts, which l
 What is plotted depends on the aggregation: level and average indicators show each year's
 value from the baseline towards the target; cumulative ones show the running total against a
 pace line from zero to the target.
+
+`chart_svg` is the one drawing of a chart, used by the indicator page (a Django template) and
+by the print report's small charts (Jinja2, kept in the policy's cached part): the markup is
+written by Python rather than by a template loop, a report has hundreds of charts.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from indicators.achievement import Aggregation, Grade, format_number
 
@@ -24,8 +31,16 @@ TICKS = 5
 class Point:
     x: float
     y: float
-    label: str  # the value as shown, for the point's tooltip text
     year: int
+    value: Decimal
+    places: int  # the indicator's decimal places
+    unit: str
+
+    @property
+    def label(self):
+        """The value as shown, for the point's tooltip text (written only where it is shown:
+        the report's small charts have hundreds of points and no tooltips)."""
+        return format_number(self.value, self.places) + self.unit
 
 
 @dataclass(frozen=True)
@@ -141,7 +156,7 @@ def progress_chart(*, indicator, first_year, last_year, values, earlier=(), year
         return round(plot_bottom - share * (plot_bottom - plot_top), 1)
 
     def point(year, value):
-        return Point(x_of(year), y_of(value), format_number(value, places) + indicator.unit, year)
+        return Point(x_of(year), y_of(value), year, value, places, indicator.unit)
 
     def line(plotted, first_year, last_year, baseline):
         """The segments joining the plotted years, broken where a year has no value, the first
@@ -202,6 +217,180 @@ def progress_chart(*, indicator, first_year, last_year, values, earlier=(), year
         series_label="累計" if cumulative else "実績",
         earlier=tuple(earlier_plans),
     )
+
+
+@dataclass(frozen=True)
+class ChartStyle:
+    """How a chart is drawn where it is shown (the geometry is the same everywhere)."""
+
+    font_size: int  # of the axes' labels, in the chart's 640-unit coordinates
+    year_gap: int  # from the plot's bottom to the years' baseline
+    year_caption: bool  # 「(年度)」 under the years
+    tooltips: bool  # each point's year and value as its <title>
+
+
+# The indicator page's chart, full width; the print report's, three to a row (larger labels
+# so that they stay 10 px and more once scaled down), without tooltips nobody can hover on paper.
+PAGE = ChartStyle(font_size=12, year_gap=20, year_caption=True, tooltips=True)
+SMALL = ChartStyle(font_size=24, year_gap=28, year_caption=False, tooltips=False)
+
+GRID, INK, ACTUAL, PACE, TARGET = "#d0d4d9", "#333", "#0b5ed7", "#6c757d", "#198754"
+
+
+def _n(number):
+    """A coordinate as short as it is exact: 272.0 -> 272, 222.4 -> 222.4."""
+    return f"{number:g}"
+
+
+def chart_svg(
+    chart, *, title, title_id, description="", description_id="", style=PAGE, period_label=""
+):
+    """The SVG element of `chart` (a `Chart`), safe to include in a page: labelled by `title`
+    (and `description`, for screen readers) under those element ids. Every text is escaped.
+    A continued indicator's earlier plans (`chart.earlier`) are drawn first, in grey, with the
+    plans' boundaries; `period_label` names this plan's period beside the last boundary."""
+    left, _top, right, bottom = chart.plot
+    labelled_by = f"{title_id} {description_id}" if description else title_id
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart.width} {chart.height}" '
+        f'width="100%" role="img" aria-labelledby="{escape(labelled_by)}" class="chart-svg">',
+        f'<title id="{escape(title_id)}">{escape(title)}</title>',
+    ]
+    if description:
+        parts.append(f'<desc id="{escape(description_id)}">{escape(description)}</desc>')
+    grid = "".join(f"M{left} {_n(y)}H{right}" for y, _ in chart.y_ticks)
+    parts.append(f'<path d="{grid}" stroke="{GRID}" stroke-width="1"/>')
+    parts.append(f'<g font-size="{style.font_size}" fill="{INK}">')
+    parts.append('<g text-anchor="end" dominant-baseline="middle">')
+    parts.extend(
+        # Numbers (format_number: digits, "," "." "−"), nothing to escape.
+        f'<text x="{left - 8}" y="{_n(y)}">{label}</text>'
+        for y, label in chart.y_ticks
+    )
+    parts.append('</g><g text-anchor="middle">')
+    year_y = bottom + style.year_gap
+    parts.extend(f'<text x="{_n(x)}" y="{year_y}">{year}</text>' for x, year in chart.x_ticks)
+    parts.append("</g>")
+    if style.year_caption:
+        parts.append(f'<text x="{right}" y="{bottom + 40}" text-anchor="end">(年度)</text>')
+    parts.append("</g>")
+    if chart.earlier:
+        parts.append(_earlier_svg(chart, style, period_label))
+    # Through the yearly targets (年度目標) where the indicator has them.
+    pace = " ".join(f"{_n(point.x)},{_n(point.y)}" for point in chart.pace)
+    parts.append(
+        f'<polyline class="chart-pace" points="{pace}" fill="none" stroke="{PACE}" '
+        'stroke-width="2" stroke-dasharray="6 4"/>'
+    )
+    parts.extend(
+        '<polyline points="'
+        + " ".join(f"{_n(point.x)},{_n(point.y)}" for point in segment)
+        + f'" fill="none" stroke="{ACTUAL}" stroke-width="3"/>'
+        for segment in chart.segments
+    )
+
+    def element(name, attributes, point, what=""):
+        """An element, with its point's year and value as its tooltip where the style has them."""
+        if style.tooltips:
+            tooltip = f"{what}{point.year}年度 {point.label}"
+            return f"<{name} {attributes}><title>{escape(tooltip)}</title></{name}>"
+        return f"<{name} {attributes}/>"
+
+    if chart.baseline:
+        point = chart.baseline
+        parts.append(
+            element(
+                "rect",
+                f'x="{_n(point.x - 6)}" y="{_n(point.y - 6)}" width="12" height="12" fill="#fff" '
+                f'stroke="{INK}" stroke-width="2"',
+                point,
+                "基準値 ",
+            )
+        )
+    if chart.points:
+        parts.append(f'<g fill="{ACTUAL}">')
+        parts.extend(
+            element(
+                "circle",
+                f'cx="{_n(point.x)}" cy="{_n(point.y)}" r="6"',
+                point,
+            )
+            for point in chart.points
+        )
+        parts.append("</g>")
+    target = chart.target
+    parts.append(
+        element(
+            "path",
+            f'd="M{_n(target.x)} {_n(target.y - 9)}l9 9l-9 9l-9-9z" fill="{TARGET}"',
+            target,
+            "目標値 ",
+        )
+    )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # every text above is escaped
+
+
+def _earlier_svg(chart, style, period_label):
+    """The plans a continued indicator came from (plans/reports/series.py): a grey line, a
+    hollow target, a dotted line at each plan's boundary with the periods beside it."""
+    top = chart.plot[1]
+    bottom = chart.plot[3]
+    parts = []
+
+    def titled(name, attributes, what):
+        if style.tooltips:
+            return f"<{name} {attributes}><title>{escape(what)}</title></{name}>"
+        return f"<{name} {attributes}/>"
+
+    for span in chart.earlier:
+        x = _n(span.boundary_x)
+        parts.append(
+            f'<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="{PACE}" '
+            'stroke-width="1.5" stroke-dasharray="2 3"/>'
+            f'<text x="{_n(span.boundary_x - 4)}" y="{top + 10}" text-anchor="end" '
+            f'font-size="11" fill="{INK}">{escape(span.label)}</text>'
+        )
+        parts.extend(
+            '<polyline points="'
+            + " ".join(f"{_n(point.x)},{_n(point.y)}" for point in segment)
+            + f'" fill="none" stroke="{PACE}" stroke-width="2"/>'
+            for segment in span.segments
+        )
+        if span.baseline:
+            point = span.baseline
+            parts.append(
+                titled(
+                    "rect",
+                    f'x="{_n(point.x - 5)}" y="{_n(point.y - 5)}" width="10" height="10" '
+                    f'fill="#fff" stroke="{PACE}" stroke-width="2"',
+                    f"前の計画の基準値 {point.year}年度 {point.label}",
+                )
+            )
+        parts.extend(
+            titled(
+                "circle",
+                f'cx="{_n(point.x)}" cy="{_n(point.y)}" r="5" fill="{PACE}"',
+                f"{point.year}年度 {point.label}(前の計画)",
+            )
+            for point in span.points
+        )
+        target = span.target
+        parts.append(
+            titled(
+                "path",
+                f'd="M{_n(target.x)} {_n(target.y - 8)}l8 8l-8 8l-8-8z" fill="#fff" '
+                f'stroke="{TARGET}" stroke-width="2"',
+                f"前の計画の目標値 {target.year}年度 {target.label}",
+            )
+        )
+    if period_label:
+        last = chart.earlier[-1]
+        parts.append(
+            f'<text x="{_n(last.boundary_x + 4)}" y="{top + 10}" text-anchor="start" '
+            f'font-size="11" fill="{INK}">{escape(period_label)}</text>'
+        )
+    return "".join(parts)
 
 
 # The report's summary chart: a stacked bar of grade counts per policy, in Bootstrap's colours as

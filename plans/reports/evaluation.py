@@ -57,11 +57,12 @@ def result_values(results):
 
 
 def indicator_achievement(
-    indicator, plan, fiscal_year, results, *, revisions=None, yearly_targets=None
+    indicator, plan, fiscal_year, results, *, revisions=None, yearly_targets=None, thresholds=None
 ):
     """The achievement of one indicator for a fiscal year, from the results given, under its
     revisions (見直し) and yearly targets (年度目標): those given, or an Indicator's own (read
-    through `revisions.all()` and `yearly_targets.all()`, so a prefetch serves them)."""
+    through `revisions.all()` and `yearly_targets.all()`, so a prefetch serves them);
+    `thresholds`: the plan's, when the caller has them already."""
     if revisions is None:
         revisions = indicator.terms_revisions()
     if yearly_targets is None:
@@ -75,7 +76,7 @@ def indicator_achievement(
         last_year=plan.last_fiscal_year,
         fiscal_year=fiscal_year,
         values=result_values(results),
-        thresholds=plan.thresholds,
+        thresholds=thresholds or plan.thresholds,
         revisions=revisions,
         yearly_targets=yearly_targets,
     )
@@ -213,6 +214,7 @@ class ProjectEvaluation(NamedTuple):
     grade_year: int | None
     fiscal_year: int
     graded: ProgressRow | None  # the record the grade rests on (the year's own, or earlier)
+    records: tuple = ()  # every counted record up to the year, oldest first (the open data)
 
     @property
     def basis_note(self):
@@ -346,7 +348,9 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     links = links.order_by("position", "pk").values_list(*LINK_FIELDS)  # within each measure
     progress = {}  # the fiscal year's record of each project
     graded = {}  # the latest record with a grade of each project, up to the fiscal year
+    records = defaultdict(list)  # every record of each project, oldest first
     for record in map(ProgressRow._make, counted_progress.values_list(*PROGRESS_FIELDS)):
+        records[record.project_id].append(record)
         if record.fiscal_year == fiscal_year:
             progress[record.project_id] = record
         if record.grade:  # oldest first, so the latest stays
@@ -358,6 +362,7 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     }
 
     indicators_by_policy = defaultdict(list)
+    thresholds = plan.thresholds
     for indicator in map(IndicatorRow._make, indicators):
         indicator_revisions = revisions[indicator.pk]
         if not is_active([(r.kind, r.from_year) for r in indicator_revisions], fiscal_year):
@@ -370,6 +375,7 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
             indicator_results,
             revisions=_terms_revisions(indicator_revisions),
             yearly_targets=yearly_targets[indicator.pk],
+            thresholds=thresholds,
         )
         indicators_by_policy[indicator.policy_id].append(
             IndicatorEvaluation(
@@ -389,7 +395,7 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
         project = projects.get(project_id) or projects.setdefault(
             project_id,
             _project_evaluation(
-                ProjectRow(project_id, name, department), fiscal_year, progress, graded
+                ProjectRow(project_id, name, department), fiscal_year, progress, graded, records
             ),
         )
         links_by_measure[measure_id].append(project)
@@ -443,16 +449,29 @@ def _terms_revisions(revisions):
     ]
 
 
-def _project_evaluation(project, fiscal_year, progress, graded):
+# By their stored values: looked up for each of a plan's thousands of projects, where calling
+# the enumeration costs several times a dictionary's lookup.
+GRADES = {grade.value: grade for grade in Grade}
+OUTLOOK_LABELS = {outlook.value: outlook.label for outlook in Outlook}
+
+
+def _project_evaluation(project, fiscal_year, progress, graded, records):
     record = progress.get(project.pk)
     graded_record = graded.get(project.pk)
-    grade = Grade(graded_record.grade) if graded_record else Grade.NONE
+    grade = GRADES[graded_record.grade] if graded_record else Grade.NONE
     grade_year = graded_record.fiscal_year if graded_record else None
     outlook = None
     if record is not None:
-        outlook = Outlook(record.outlook).label if record.outlook else ""
+        outlook = OUTLOOK_LABELS[record.outlook] if record.outlook else ""
     return ProjectEvaluation(
-        project, record, grade, outlook, grade_year, fiscal_year, graded_record
+        project,
+        record,
+        grade,
+        outlook,
+        grade_year,
+        fiscal_year,
+        graded_record,
+        tuple(records[project.pk]),
     )
 
 

@@ -1,14 +1,10 @@
-"""The annual report as .xlsx and the open data as CSV and JSON, built from a PlanEvaluation.
+"""The annual report as .xlsx, built from a PlanEvaluation (the open data: `open_data`).
 
 Everything is read from the evaluation (approved values only), so building a file runs no
-query of its own. JSON carries numbers as strings of their exact decimal value ("45.3",
-"4000"): a JSON number would pass through binary floating point in most readers, and published
-figures must not change on the way. The CSV is the same data for spreadsheets.
+query of its own.
 """
 
-import csv
 import io
-import json
 import re
 import zipfile
 from typing import NamedTuple
@@ -23,7 +19,6 @@ from plans.spreadsheet_cells import (
     ROW_NUMBER,
     SHARED_INDEX,
     TextStyle,
-    csv_cell,
     xlsx_row_xml,
     xlsx_shared_text,
     xlsx_style,
@@ -153,6 +148,7 @@ def _indicator_columns(years):
         "基本方針",
         "指標名",
         "単位",
+        "集計方法",
         "基準値",
         "基準年度",
         *[format_fiscal_year(year) for year in years],
@@ -166,7 +162,7 @@ def _indicator_columns(years):
         "速報値",
         "要因分析",
     ]
-    widths = [24, 36, 7, 11, 11, *[11] * len(years), 11, 11, 9, 9, 12, 11, 7, 24, 60]
+    widths = [24, 36, 7, 9, 11, 11, *[11] * len(years), 11, 11, 9, 9, 12, 11, 7, 24, 60]
     return headers, widths
 
 
@@ -199,6 +195,7 @@ def indicator_formats(places, year_count):
     return [
         (WRAPPED, None),
         (WRAPPED, None),
+        (BODY, None),
         (BODY, None),
         value,
         (BODY, None),
@@ -235,8 +232,11 @@ def _period_columns(plan):
         "評価",
         "評価の根拠年度",
     ]
-    widths = [24, 36, 7, 9, 11, 11, *[11] * len(plan.fiscal_years), 11, 11, 11, 9, 12, 11]
-    return headers, widths
+    return headers, _period_widths(len(plan.fiscal_years))
+
+
+def _period_widths(year_count):
+    return [24, 36, 7, 9, 11, 11, *[11] * year_count, 11, 11, 11, 9, 12, 11]
 
 
 def period_formats(places, year_count):
@@ -331,6 +331,7 @@ def report_rows(policy, fiscal_year, years, *, period=False):
             f"{policy.policy.number} {policy.policy.title}",
             indicator.name,
             indicator.unit,
+            indicator.get_aggregation_display(),
             _value(indicator.baseline_value),
             format_fiscal_year(indicator.baseline_year),
             *yearly,
@@ -380,6 +381,23 @@ def _format_indices(formats):
     return [FORMAT_INDICES[_format_key(*format_)] for format_ in formats]
 
 
+def wrap_widths(formats, widths):
+    """The widths of the columns whose text wraps (None for the others), by which a row's
+    height is estimated (`spreadsheet_cells.xlsx_row_height`)."""
+    return [
+        width if base is WRAPPED else None for (base, _), width in zip(formats, widths, strict=True)
+    ]
+
+
+def indicator_wrap_widths(year_count):
+    """`wrap_widths` of a row of 成果指標 (the same whatever its decimal places)."""
+    _, widths = _indicator_columns(range(year_count))
+    return wrap_widths(indicator_formats(0, year_count), widths)
+
+
+PROJECT_WRAP_WIDTHS = wrap_widths(PROJECT_FORMATS, PROJECT_WIDTHS)
+
+
 def report_part(policy, fiscal_year, years, *, period=False):
     """The rows of `policy` (a PolicyEvaluation) as the sheets' XML."""
     return report_part_of_rows(report_rows(policy, fiscal_year, years, period=period), len(years))
@@ -388,20 +406,24 @@ def report_part(policy, fiscal_year, years, *, period=False):
 def report_part_of_rows(rows, year_count):
     """`ReportRows` as the sheets' XML, each cell in its format (FORMAT_INDICES)."""
     indicator_styles = {}  # by decimal places
+    indicator_widths = indicator_wrap_widths(year_count)
     indicators = []
     for places, values in rows.indicators:
         if places not in indicator_styles:
             indicator_styles[places] = _format_indices(indicator_formats(places, year_count))
-        indicators.append(xlsx_row_xml(values, indicator_styles[places]))
+        indicators.append(xlsx_row_xml(values, indicator_styles[places], indicator_widths))
     project_styles = _format_indices(PROJECT_FORMATS)
     period_styles = {}  # by decimal places
+    period_widths = wrap_widths(period_formats(0, year_count), _period_widths(year_count))
     period = []
     for places, values in rows.period:
         if places not in period_styles:
             period_styles[places] = _format_indices(period_formats(places, year_count))
-        period.append(xlsx_row_xml(values, period_styles[places]))
+        period.append(xlsx_row_xml(values, period_styles[places], period_widths))
     return ReportPart(
-        indicators, [xlsx_row_xml(values, project_styles) for values in rows.projects], period
+        indicators,
+        [xlsx_row_xml(values, project_styles, PROJECT_WRAP_WIDTHS) for values in rows.projects],
+        period,
     )
 
 
@@ -547,190 +569,3 @@ def _with_rows(sheet_xml, rows, shared):
             xml = xml.replace(SHARED_INDEX, str(shared.index(text)), 1)
         numbered.append(xml)
     return "".join([head, *numbered, sheet_data_end, tail]).encode("utf-8")
-
-
-def _grade_letter(grade):
-    """ "A" to "D", or None for 評価不能."""
-    return None if grade is Grade.NONE else grade.value
-
-
-def _plain(number):
-    """45.3000 -> '45.3', 4000.0000 -> '4000': the exact value without padding."""
-    if number is None:
-        return None
-    text = f"{number:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-# Part of the open data files' names in the cache: raised when their fields change, so that a
-# file kept by older code is not served for the same published version.
-OPEN_DATA_FORMAT = 3
-
-OPEN_DATA_COLUMNS = [
-    "計画コード",
-    "計画名",
-    "基本方針番号",
-    "指標名",
-    "単位",
-    "集計方法",
-    # The baseline and target in force in the row's year (計画の見直し: a revision changes them
-    # from its year on; the rows of earlier years keep the earlier ones).
-    "基準値",
-    "基準年度",
-    "目標値",
-    "目標年度",
-    "年度",
-    "実績値",
-    "測定なし",
-    # はい: a 速報値 (interim), measured up to 速報値の時点 (YYYY-MM-DD); empty: a 確定値.
-    "速報値",
-    "速報値の時点",
-    # The yearly target (年度目標) of the row's year, where the indicator has one.
-    "年度目標",
-    # はい: a made-up value of the demo command (manage.py create_demo_accounts), never a result.
-    "デモ用データ",
-    # The indicator's grade for the year the file is of (評価対象年度), the same on each of its
-    # rows, and the year of the value it rests on: earlier than 評価対象年度 when that year has
-    # no value yet. Empty 評価 and 評価の根拠年度: 評価不能.
-    "評価対象年度",
-    "評価",
-    "評価の根拠年度",
-]
-
-
-def open_data_rows(evaluation):
-    """One row per indicator and approved year, up to the evaluated year."""
-    plan = evaluation.plan
-    rows = []
-    for policy in evaluation.policies:
-        for item in policy.indicators:
-            indicator = item.indicator
-            for result in item.results:
-                if result.value is None and not result.not_measured:
-                    continue
-                terms = item.terms_of(result.fiscal_year)
-                rows.append(
-                    dict(
-                        zip(
-                            OPEN_DATA_COLUMNS,
-                            [
-                                plan.code,
-                                plan.title,
-                                policy.policy.number,
-                                indicator.name,
-                                indicator.unit,
-                                indicator.get_aggregation_display(),
-                                terms.baseline,
-                                indicator.baseline_year,
-                                terms.target,
-                                indicator.target_year,
-                                result.fiscal_year,
-                                result.value,
-                                "はい" if result.not_measured else "",
-                                "はい" if result.is_interim else "",
-                                result.as_of.isoformat() if result.as_of else "",
-                                item.yearly_targets.get(result.fiscal_year),
-                                "はい" if result.is_demo else "",
-                                evaluation.fiscal_year,
-                                _grade_letter(item.achievement.grade),
-                                item.achievement.grade_year,
-                            ],
-                            strict=True,
-                        )
-                    )
-                )
-    return rows
-
-
-def open_data_csv(evaluation):
-    """The open data as CSV: UTF-8 with a BOM (so that Excel reads it), CRLF line ends."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=OPEN_DATA_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in open_data_rows(evaluation):
-        writer.writerow(
-            {
-                key: _plain(value)
-                if key in ("基準値", "目標値", "実績値", "年度目標")
-                else csv_cell(value)
-                for key, value in row.items()
-            }
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def open_data_json(evaluation):
-    """The open data as JSON; numbers are exact decimal strings (see the module docstring)."""
-    plan = evaluation.plan
-    data = {
-        "plan": {
-            "code": plan.code,
-            "title": plan.title,
-            "municipality": plan.municipality,
-            "first_fiscal_year": plan.first_fiscal_year,
-            "last_fiscal_year": plan.last_fiscal_year,
-            "baseline_fiscal_year": plan.baseline_fiscal_year,
-        },
-        # A made-up plan (the demo's next plan) is demo data whatever its values.
-        "contains_demo_data": plan.is_demo
-        or any(
-            result.is_demo
-            for policy in evaluation.policies
-            for item in policy.indicators
-            for result in item.results
-        ),
-        "indicators": [
-            {
-                "name": item.indicator.name,
-                "unit": item.indicator.unit,
-                "policy_number": policy.policy.number,
-                "aggregation": item.indicator.aggregation,
-                "direction": item.indicator.direction,
-                # As the plan printed them; "revisions" change them from their years on.
-                "baseline": _plain((item.original or item.indicator).baseline_value),
-                "baseline_year": item.indicator.baseline_year,
-                "target": _plain((item.original or item.indicator).target_value),
-                "target_year": item.indicator.target_year,
-                # 計画の見直し: each from its year on (null where it leaves a term as it was).
-                "revisions": [
-                    {
-                        "from_year": revision.from_year,
-                        "kind": revision.kind,
-                        "name": revision.name or None,
-                        "unit": revision.unit or None,
-                        "baseline": _plain(revision.baseline_value),
-                        "target": _plain(revision.target_value),
-                        "reason": revision.reason,
-                        "decided_by": revision.decided_by,
-                        "decided_on": revision.decided_on.isoformat(),
-                    }
-                    for revision in item.revisions
-                ],
-                "yearly_targets": {
-                    str(year): _plain(value) for year, value in sorted(item.yearly_targets.items())
-                },
-                "evaluation": {
-                    "fiscal_year": evaluation.fiscal_year,
-                    "grade": _grade_letter(item.achievement.grade),
-                    "grade_year": item.achievement.grade_year,
-                },
-                "results": [
-                    {
-                        "fiscal_year": result.fiscal_year,
-                        "value": _plain(result.value),
-                        "baseline_in_force": _plain(item.terms_of(result.fiscal_year).baseline),
-                        "target_in_force": _plain(item.terms_of(result.fiscal_year).target),
-                        "not_measured": result.not_measured,
-                        "interim": result.is_interim,
-                        "as_of": result.as_of.isoformat() if result.as_of else None,
-                        "demo": result.is_demo,
-                    }
-                    for result in item.results
-                    if result.value is not None or result.not_measured
-                ],
-            }
-            for policy in evaluation.policies
-            for item in policy.indicators
-        ],
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")

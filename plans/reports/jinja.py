@@ -8,6 +8,7 @@ whichever engine wrote it.
 """
 
 import hashlib
+import re
 from decimal import Decimal
 from functools import cache
 
@@ -16,7 +17,14 @@ from django.template.loader import render_to_string
 from jinja2 import Environment, Undefined
 from markupsafe import Markup, escape
 
-from plans.reports.charts import GRADE_FILLS, GRADE_INKS, grade_bars, progress_chart
+from plans.reports.charts import (
+    GRADE_FILLS,
+    GRADE_INKS,
+    SMALL,
+    chart_svg,
+    grade_bars,
+    progress_chart,
+)
 from plans.reports.evaluation import result_values
 from plans.templatetags.plan_tags import (
     GRADE_BADGES,
@@ -32,9 +40,16 @@ from plans.templatetags.plan_tags import (
 DJANGO_ENTITIES = {"&#34;": "&quot;", "&#39;": "&#x27;"}
 
 
+# A line break and the indentation after it: the templates' own layout, a fifth of a large
+# report's bytes, which the cache stores and every view reads and sends. A browser shows a
+# line break as a space either way; no table shows preformatted text.
+INDENTATION = re.compile(r"\n\s+")
+
+
 def render_tables(template_name, context):
-    """A Jinja2 template of jinja_templates/ as Django's templates would escape it."""
-    html = render_to_string(template_name, context, using="jinja2")
+    """A Jinja2 template of jinja_templates/ as Django's templates would escape it, without the
+    templates' indentation."""
+    html = INDENTATION.sub("\n", render_to_string(template_name, context, using="jinja2"))
     for entity, django_entity in DJANGO_ENTITIES.items():
         html = html.replace(entity, django_entity)
     return html
@@ -83,6 +98,16 @@ def indicator_chart(item, plan):
     )
 
 
+def indicator_chart_svg(item, plan):
+    """The print report's small progress chart of an indicator evaluation, as SVG markup."""
+    return chart_svg(
+        indicator_chart(item, plan),
+        title=f"{item.indicator.name}の推移(表と同じ値)",
+        title_id=f"report-chart-{item.indicator.pk}",
+        style=SMALL,
+    )
+
+
 def environment(**options):
     # A missing attribute (a project without a record) renders empty even with DEBUG on, as in
     # Django's templates, rather than as Jinja2's debugging placeholder.
@@ -106,7 +131,7 @@ def environment(**options):
             "grade_fills": GRADE_FILLS,
             "grade_inks": GRADE_INKS,
             "policy_grade_bars": policy_grade_bars,
-            "indicator_chart": indicator_chart,
+            "indicator_chart_svg": indicator_chart_svg,
         }
     )
     return env

@@ -7,6 +7,8 @@ The public sees them once the plan office has published the year's report, that 
 (確定) the year (`public_letter`).
 """
 
+import hashlib
+import pickle
 from dataclasses import dataclass, field
 
 from plans.access import is_committee_member
@@ -86,6 +88,27 @@ def letter_rows(plan, fiscal_year, letter):
     opinions = list(CommitteeOpinion.objects.for_year(plan, fiscal_year).in_letter())
     responses = _approved_responses(opinions)
     return [OpinionRow(opinion, True, responses.get(opinion.pk)) for opinion in opinions]
+
+
+def letter_digest(letter, rows):
+    """A digest of what the sheet 委員会の意見 shows of `letter` and its `rows` (letter_rows): the
+    .xlsx assembled from unchanged parts is taken again only while this is the same."""
+    shown = None
+    if letter is not None:
+        shown = (
+            letter.preface,
+            letter.published_at,
+            [
+                (
+                    row.opinion.letter_position,
+                    row.opinion.subject_label,
+                    row.wording,
+                    row.response.response if row.response else None,
+                )
+                for row in rows
+            ],
+        )
+    return hashlib.blake2b(pickle.dumps(shown), digest_size=16).hexdigest()
 
 
 def committee_view(user, plan, fiscal_year):

@@ -14,29 +14,43 @@ version of its policy it was built from: the database cache writes each key in s
 queries, so a key per policy would make a plan-wide change cost queries per policy. A part
 is used only when its stamp is its policy's current version; two requests racing to store
 their parts can at worst leave an old part, which the next view sees and builds again.
+
+Most writes that bump every policy change what few of them show, or nothing (a year locked
+and reopened, the plan file loaded again unchanged, an admin edit of one measure): each part
+also keeps a digest of everything it was built from (the policy's evaluation and the plan's
+fields, `_digest`), and a policy whose version moved is evaluated again but built anew only
+when that digest differs; otherwise its content is kept under the new stamp.
 """
 
+import hashlib
 import pickle
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.core.cache import cache
 
 from indicators.achievement import Rollup, count_grades, rollup
 from plans.publication import policy_published_versions
-from plans.reports.evaluation import plan_evaluation
+from plans.reports.evaluation import (
+    IndicatorEvaluation,
+    MeasureEvaluation,
+    PolicyEvaluation,
+    ProjectEvaluation,
+    plan_evaluation,
+)
 
 # Raised when what a part holds changes shape, so that parts kept by older code are not read.
-PARTS_FORMAT = 3
+PARTS_FORMAT = 5
 
 
 @dataclass(frozen=True)
 class PolicyPart:
     key: str  # the policy's published version it was built from (PolicyVersion.key)
+    digest: bytes  # of what it was built from (`_digest`)
     number: int  # the policy's, for the report's contents and summary
     title: str
-    content: Any  # what the page shows of the policy: HTML, or the .xlsx's rows as sheet XML
+    content: Any  # what the page shows of the policy: its HTML's bytes, or the .xlsx's rows
     achievements: tuple  # of its indicators, for the plan's totals
     project_grades: dict  # project pk -> Grade: a project under two policies counts once
     demo: bool  # shows a value made up by the demo command
@@ -80,7 +94,10 @@ def policy_parts(plan, year, name, build):
     if stale:
         evaluation = plan_evaluation(plan, year, policies=[version.policy for version in stale])
         for version, policy in zip(stale, evaluation.policies, strict=True):
-            kept[version.policy.pk] = _part(version.key, policy, build(policy))
+            digest = _digest(plan, policy)
+            part = kept.get(version.policy.pk)
+            content = part.content if part and part.digest == digest else build(policy)
+            kept[version.policy.pk] = _part(version.key, digest, policy, content)
         kept = {version.policy.pk: kept[version.policy.pk] for version in versions}
         cache_set_compressed(cache_key, kept)
     return [kept[version.policy.pk] for version in versions]
@@ -118,10 +135,88 @@ def parts_summary(parts):
     )
 
 
-def _part(key, policy, content):
+def parts_digest(plan, parts):
+    """A digest of everything `parts` (of one page, plan and year) were built from: two sets of
+    parts with the same digest make the same file (the .xlsx assembled from them)."""
+    digest = hashlib.blake2b(pickle.dumps(_fields(plan)), digest_size=16)
+    for part in parts:
+        digest.update(part.digest)
+    return digest.hexdigest()
+
+
+def _fields(instance):
+    """A model instance's own field values (not what is cached on it, such as its version)."""
+    return tuple(getattr(instance, field.attname) for field in instance._meta.concrete_fields)
+
+
+# The fields of the evaluation that `_digest` reads itself, and those that follow from them
+# (achievements and grades, from the rows, the plan's thresholds and the year). Any other
+# field (one added later: a committee's opinions, a revision) goes into the digest as it is,
+# so that a part showing it is built anew when it changes.
+DIGESTED = {
+    PolicyEvaluation: {"policy", "indicators", "measures", "rollup", "project_grades"},
+    IndicatorEvaluation: {"indicator", "results", "achievement"},
+    MeasureEvaluation: {"measure", "projects", "project_grades", "assessment"},
+    ProjectEvaluation: {
+        "project", "progress", "grade", "outlook", "grade_year", "fiscal_year", "graded",
+        "records",
+    },
+}  # fmt: skip
+
+
+def _field_names(cls):
+    return list(getattr(cls, "_fields", None) or (field.name for field in fields(cls)))
+
+
+# Per kind of evaluation, the names of its fields that `_digest` does not read itself.
+OTHER_FIELDS = {
+    cls: [name for name in _field_names(cls) if name not in known]
+    for cls, known in DIGESTED.items()
+}
+
+
+def _others(evaluation):
+    """The fields of an evaluation (PolicyEvaluation, ...) that `_digest` does not read."""
+    names = OTHER_FIELDS[type(evaluation)]
+    return tuple(getattr(evaluation, name) for name in names) if names else ()
+
+
+def _digest(plan, policy):
+    """A digest of what a part of `policy` (a PolicyEvaluation) is built from: the plan's and
+    the policy's fields, its indicators with their results, its measures (their fields, code
+    and assessment) with their projects and the projects' records, and any field of these
+    evaluations not known here (`DIGESTED`). The achievements and the projects' grades are
+    left out: they follow from these (and the year, in the part's key). The rows go in as
+    plain tuples, which pickle several times faster than named tuples and dataclasses. The
+    part's name in `policy_parts` stands for the rest (the page, the templates' version, the
+    year)."""
+    indicators = tuple(
+        (tuple(item.indicator), tuple(map(tuple, item.results)), _others(item))
+        for item in policy.indicators
+    )
+    measures = tuple(
+        (
+            _fields(item.measure),
+            item.measure.code,
+            item.assessment and tuple(item.assessment),
+            tuple(
+                (tuple(p.project), tuple(map(tuple, p.records)), _others(p)) for p in item.projects
+            ),
+            _others(item),
+        )
+        for item in policy.measures
+    )
+    built_from = (_fields(plan), _fields(policy.policy), indicators, measures, _others(policy))
+    return hashlib.blake2b(
+        pickle.dumps(built_from, pickle.HIGHEST_PROTOCOL), digest_size=16
+    ).digest()
+
+
+def _part(key, digest, policy, content):
     projects = [project for measure in policy.measures for project in measure.projects]
     return PolicyPart(
         key=key,
+        digest=digest,
         number=policy.policy.number,
         title=policy.policy.title,
         content=content,

@@ -2,6 +2,7 @@
 pages, the annual report (print and .xlsx) and the open data. Only approved values count."""
 
 import re
+import secrets
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -14,11 +15,11 @@ from django.utils.safestring import mark_safe
 from indicators.achievement import basis_note, expected_value, format_number, terms_in_force
 from indicators.models import Indicator
 from plans.dates import format_date
-from plans.downloads import PUBLIC, download_response
+from plans.downloads import PUBLIC, download_response, safe_filename
 from plans.fiscal_years import format_fiscal_year
 from plans.models import Measure, Plan
 from plans.publication import plan_published_version
-from plans.reports.charts import progress_chart
+from plans.reports.charts import chart_svg, progress_chart
 from plans.reports.evaluation import (
     indicator_achievement,
     interim_basis,
@@ -27,33 +28,33 @@ from plans.reports.evaluation import (
     year_revisions,
 )
 from plans.reports.exports import (
-    OPEN_DATA_FORMAT,
     REPORT_PART_NAME,
-    open_data_csv,
-    open_data_json,
     report_has_period,
     report_part,
     report_workbook_of_parts,
     report_years,
 )
 from plans.reports.jinja import render_tables, templates_version
+from plans.reports.open_data import OPEN_DATA_FILES, OPEN_DATA_FORMAT, OPEN_DATA_WRITERS
 from plans.reports.opinions import (
     committee_view,
+    letter_digest,
     letter_rows,
     opinions_sheet,
     public_letter,
     published_letter,
 )
 from plans.reports.parts import (
+    PARTS_FORMAT,
     cache_get_compressed,
     cache_set_compressed,
+    parts_digest,
     parts_summary,
     policy_parts,
 )
 from plans.reports.series import earlier_parts, successors
 from plans.reports.word import WORD_FORMAT, WordReport
 from plans.reports.word import report_docx as word_report_docx
-from plans.reports.word import report_filename as word_report_filename
 from plans.revisions import status_note
 from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
@@ -105,12 +106,22 @@ def dashboard_default(request):
     return redirect_to_default_year("plans:overview", plan)
 
 
+# Where the cached tables go in the page around them: the page is rendered with this in their
+# place and the tables' bytes are put there (`_evaluation_page`). Random per process, so no
+# text of the page (a name typed by someone) can be taken for it.
+TABLES_PLACE = f"<!--tables-{secrets.token_hex(16)}-->"
+
+
 def _evaluation_page(request, code, year, template_name, tables_templates, committee, extra=None):
     """The overview and the print report: the plan's evaluation for the year. Their large
     tables, the same for every viewer, are rendered with Jinja2 (several times faster than
     Django's templates on thousands of rows) and kept in the cache until the plan's published
     version changes; the page around them is rendered for each request. After a change, only
-    the changed policies' parts are built anew (`_tables`)."""
+    the changed policies' parts are built anew (`_tables`).
+
+    The tables are kept as the page's UTF-8 bytes and put into the rendered page as they are:
+    a large report's megabytes are neither decoded, joined into the template's output, nor
+    encoded again on each view."""
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)  # read before the policies' versions
     kind = plan.report_kind(year)
@@ -124,35 +135,44 @@ def _evaluation_page(request, code, year, template_name, tables_templates, commi
         "kind_description": plan.report_kind_description(year),
     }
     # The kind is part of the tables' key: setting another mid-term year changes what a year's
-    # tables are, whether or not the change bumped the published version.
-    name = f"{tables_templates[1]}.{kind.value}.{templates_version()}"
+    # tables are, whether or not the change bumped the published version. The parts' format
+    # too: tables kept by older code (as text) are not read as bytes.
+    name = f"{tables_templates[1]}.{kind.value}.{templates_version()}.{PARTS_FORMAT}"
     tables, demo = _cached_compressed(
         published, name, year, lambda: _tables(plan, year, name, tables_templates, context)
     )
     # The committee's opinions are rendered for each request: what one sees depends on who
     # reads (plans/reports/opinions.py).
-    context |= committee(request.user, plan, year)
+    context |= committee(request.user, plan, year) | (extra(plan, year) if extra else {})
+    response = render(
+        request, template_name, context | {"tables": mark_safe(TABLES_PLACE), "demo": demo}
+    )
+    before, place, after = response.content.partition(TABLES_PLACE.encode())
+    if not place:
+        raise RuntimeError(f"{template_name} does not show the tables")
     # Escaped as it was rendered (autoescape on, Django's entities).
-    context |= {"tables": mark_safe(tables), "demo": demo}
-    return render(request, template_name, context | (extra(plan, year) if extra else {}))
+    response.content = b"".join([before, tables, after])
+    return response
 
 
 def _tables(plan, year, name, tables_templates, context):
-    """The tables' HTML and whether they show demo data: a part per policy, kept in the cache
-    until that policy's published version changes (`parts.policy_parts`), after the plan's
-    summary added up from the parts."""
+    """The tables' HTML (UTF-8 bytes) and whether they show demo data: a part per policy, kept
+    in the cache until that policy's published version changes (`parts.policy_parts`), after
+    the plan's summary added up from the parts."""
     summary_template, policy_template = tables_templates
     parts = policy_parts(
         plan,
         year,
         name,
-        lambda policy: render_tables(policy_template, context | {"policy_evaluation": policy}),
+        lambda policy: render_tables(
+            policy_template, context | {"policy_evaluation": policy}
+        ).encode(),
     )
     summary = parts_summary(parts)
     summary_html = render_tables(
         summary_template, context | {"summary": summary, "demo": summary.demo}
     )
-    return summary_html + "".join(part.content for part in parts), summary.demo
+    return b"".join([summary_html.encode(), *(part.content for part in parts)]), summary.demo
 
 
 def _opinions_seen(user, plan, year):
@@ -237,7 +257,14 @@ def indicator_page(request, code, year, pk):
             "achievement": achievement,
             "rows": rows,
             "chart": chart,
-            "chart_summary": _earlier_summary(earlier) + _chart_summary(indicator, rows),
+            "chart_svg": chart_svg(
+                chart,
+                title=f"{indicator.name}の推移",
+                title_id="chart-title",
+                description=_earlier_summary(earlier) + _chart_summary(indicator, rows),
+                description_id="chart-desc",
+                period_label=plan.period_label,
+            ),
             "demo": any(result.is_demo for result in results),
             "earlier": earlier,
             "successors": successors(indicator),
@@ -406,28 +433,47 @@ def css_string(text):
 
 @login_required
 def report_xlsx(request, code, year):
+    """The .xlsx report: the file is kept under the digest of the parts it is assembled from
+    (`_report_workbook`), and each published version of the plan remembers that key, so a
+    repeat view reads two entries and a change that altered no part reuses the file."""
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)
-    # The kind is in the key: another mid-term year changes the file's title.
-    name = f"{REPORT_PART_NAME}.{plan.report_kind(year).value}"
-    workbook = _cached(published, name, year, lambda: _report_workbook(plan, year, name))
-    return download_response(workbook, filename=f"{plan.code}-{year}-report.xlsx")
+    kind = plan.report_kind(year).value  # another mid-term year changes the file's title
+    version_key = f"reports.{REPORT_PART_NAME}.file-key.{kind}.{year}.{published.key}"
+    file_key = cache.get(version_key)
+    workbook = None if file_key is None else cache.get(file_key)
+    if workbook is None:  # a new version, or the file culled from the cache
+        file_key, workbook = _report_workbook(plan, year, f"{REPORT_PART_NAME}.{kind}")
+        cache.set(version_key, file_key)
+    return download_response(
+        workbook,
+        filename=report_filename(plan, year, "xlsx"),
+        fallback=f"{plan.code}-{year}-report.xlsx",
+    )
 
 
 def _report_workbook(plan, year, name):
-    """The .xlsx from each policy's rows, kept per policy as sheet XML: after a change of one
-    policy only that one is evaluated and written (the file is assembled anew, kept per plan
-    version)."""
+    """The .xlsx (its cache key and bytes) from each policy's rows, kept per policy as sheet
+    XML: after a change of one policy only that one is evaluated and written, and the file is
+    assembled anew; after a change that altered no part nor the sheets written whole (a year's
+    lock) the file assembled from the same parts is taken again."""
     years = report_years(plan, year)
     period = report_has_period(plan, year)
     parts = policy_parts(
         plan, year, name, lambda policy: report_part(policy, year, years, period=period)
     )
     letter = published_letter(plan, year)
-    committee = opinions_sheet(plan, year, letter, letter_rows(plan, year, letter))
-    return report_workbook_of_parts(
-        plan, year, [part.content for part in parts], extra_sheets=[committee]
-    )
+    shown = letter_rows(plan, year, letter)
+    committee = opinions_sheet(plan, year, letter, shown)
+    digest = f"{parts_digest(plan, parts)}.{letter_digest(letter, shown)}"
+    file_key = f"reports.{name}.file.{plan.pk}.{year}.{digest}"
+    workbook = cache.get(file_key)
+    if workbook is None:
+        workbook = report_workbook_of_parts(
+            plan, year, [part.content for part in parts], extra_sheets=[committee]
+        )
+        cache.set(file_key, workbook)
+    return file_key, workbook
 
 
 # Published on purpose once the year's report is (the year locked): no login.
@@ -477,14 +523,21 @@ def report_docx(request, code, year):
         year,
         lambda: word_report_docx(_word_report(plan, year, published)),
     )
-    return download_response(document, filename=word_report_filename(plan, year))
+    return download_response(
+        document,
+        filename=report_filename(plan, year, "docx"),
+        fallback=f"{plan.code}-{year}-report.docx",
+    )
 
 
-OPEN_DATA_WRITERS = {"csv": open_data_csv, "json": open_data_json}
+def report_filename(plan, year, extension):
+    """The report's file name as an office files it, for any of its formats, the kind of report
+    included: 「岡山市協働推進計画_2024年度_進捗状況報告書(年次報告).xlsx」."""
+    return safe_filename(f"{plan.report_title(year).replace(' ', '_')}.{extension}")
 
 
 # Open data is published on purpose: approved values only, no login.
-def open_data(request, code, extension):
+def open_data(request, code, kind):
     """The file, or 304 Not Modified to a client that has this published version already
     (If-None-Match with its ETag, or If-Modified-Since the last change)."""
     plan = get_object_or_404(Plan, code=code)
@@ -494,18 +547,23 @@ def open_data(request, code, extension):
     response = get_conditional_response(request, etag=validators["ETag"], last_modified=changed_at)
     if response is None:
         year = plan.last_fiscal_year
-        write = OPEN_DATA_WRITERS[extension]
+        write, filename = OPEN_DATA_WRITERS[kind]
         content = _cached(
             published,
-            f"open-{extension}-{OPEN_DATA_FORMAT}",
+            f"open-{kind}-{OPEN_DATA_FORMAT}",
             year,
             lambda: write(plan_evaluation(plan, year)),
         )
         response = download_response(
-            content, filename=f"{plan.code}.{extension}", inline=extension == "json", public=True
+            content, filename=filename.format(code=plan.code), inline=kind == "json", public=True
         )
     elif response.status_code == 304:
         response["Cache-Control"] = PUBLIC
     for header, value in validators.items():
         response[header] = value
     return response
+
+
+def open_data_dictionary(request):
+    """The data dictionary (データ定義): every column of every open-data file, public."""
+    return render(request, "reports/open_data_dictionary.html", {"files": OPEN_DATA_FILES})

@@ -83,11 +83,6 @@ def report_docx(report):
     return buffer.getvalue()
 
 
-def report_filename(plan, fiscal_year):
-    """「岡山市協働推進計画_2024年度_進捗状況報告書(年次報告).docx」."""
-    return plan.report_title(fiscal_year).replace(" ", "_") + ".docx"
-
-
 # Characters XML 1.0 cannot hold (a vertical tab or another control character pasted from
 # somewhere into an entry): python-docx refuses them, so they are left out of the document.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

@@ -159,6 +159,7 @@ def portal_pages(role, data, personas):
     public = {
         "計画の一覧": reverse("plans:plan_list"),
         "計画の内容": reverse("plans:plan_detail", args=[code]),
+        "オープンデータのデータ定義": reverse("plans:open_data_dictionary"),
         "見つからないページ(404)": "/no-such-page/",
     }
     entry = {
