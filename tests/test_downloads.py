@@ -148,7 +148,7 @@ def test_a_title_windows_refuses_in_a_name_is_saved_with_underscores(office, oka
     okayama_plan.title = '計画: "A/B" <改訂>'
     okayama_plan.save()
     response = office.get(reverse("plans:report_xlsx", args=[okayama_plan.code, YEAR]))
-    assert disposition(response)[1] == "計画_ _A_B_ _改訂__2025年度_進捗状況報告書(総括).xlsx"
+    assert disposition(response)[1] == "計画___A_B___改訂__2025年度_進捗状況報告書(総括).xlsx"
 
 
 def test_open_data_csv_is_public_and_may_be_cached(client, okayama_plan):

@@ -96,7 +96,7 @@ def test_indicator_sheet_is_ready_to_print(evaluation):
     sheet = workbook(evaluation)["成果指標"]
     assert sheet.freeze_panes == "C4"
     assert sheet.print_title_rows == "$3:$3"
-    assert sheet.print_area == "'成果指標'!$A$3:$R$10"
+    assert sheet.print_area == "'成果指標'!$A$3:$S$10"
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["C"].width
     assert "岡山市協働推進計画 2024年度" in sheet["A1"].value

@@ -32,6 +32,7 @@ from plans.reports.exports import (
     indicator_formats,
     indicator_wrap_widths,
     period_formats,
+    period_wrap_widths,
     report_has_period,
     report_part_of_rows,
     report_rows,
@@ -71,8 +72,9 @@ def cell_by_cell(plan, fiscal_year, rows):
     )
     year_count = len(report_years(plan, fiscal_year))
     for number, (places, values) in enumerate(period, start=HEADER_ROWS):
-        formats = [styles(*format_) for format_ in period_formats(places, len(plan.fiscal_years))]
-        xlsx_write_row(period_sheet[0], number, values, formats)
+        count = len(plan.fiscal_years)
+        formats = [styles(*format_) for format_ in period_formats(places, count)]
+        xlsx_write_row(period_sheet[0], number, values, formats, period_wrap_widths(count))
     for number, (places, values) in enumerate(indicators, start=HEADER_ROWS):
         formats = [styles(*format_) for format_ in indicator_formats(places, year_count)]
         widths = indicator_wrap_widths(year_count)
@@ -218,7 +220,7 @@ def row_of(values_strategy, length):
     return st.lists(values_strategy, min_size=length, max_size=length)
 
 
-INDICATOR_COLUMNS = 14 + 3  # FY2021-2023
+INDICATOR_COLUMNS = len(indicator_formats(0, 3))  # FY2021-2023
 made_up_rows = st.lists(
     st.builds(
         ReportRows,

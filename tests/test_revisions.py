@@ -120,8 +120,9 @@ def test_the_tables_files_and_open_data_carry_the_target_in_force(
     assert row[header.index("目標値")] == 55
 
     csv_rows = Client().get(reverse("plans:open_csv", args=[plan.code])).content.decode("utf-8")
+    header = csv_rows.lstrip("\ufeff").splitlines()[0].split(",")
     targets = {
-        line.split(",")[10]: line.split(",")[8]
+        line.split(",")[header.index("年度")]: line.split(",")[header.index("目標値")]
         for line in csv_rows.splitlines()
         if PARTICIPATION in line
     }

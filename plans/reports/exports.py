@@ -395,6 +395,11 @@ def indicator_wrap_widths(year_count):
     return wrap_widths(indicator_formats(0, year_count), widths)
 
 
+def period_wrap_widths(year_count):
+    """`wrap_widths` of a row of 計画期間の推移 (the plan's `year_count` years)."""
+    return wrap_widths(period_formats(0, year_count), _period_widths(year_count))
+
+
 PROJECT_WRAP_WIDTHS = wrap_widths(PROJECT_FORMATS, PROJECT_WIDTHS)
 
 
@@ -414,7 +419,7 @@ def report_part_of_rows(rows, year_count):
         indicators.append(xlsx_row_xml(values, indicator_styles[places], indicator_widths))
     project_styles = _format_indices(PROJECT_FORMATS)
     period_styles = {}  # by decimal places
-    period_widths = wrap_widths(period_formats(0, year_count), _period_widths(year_count))
+    period_widths = period_wrap_widths(year_count)
     period = []
     for places, values in rows.period:
         if places not in period_styles:
