@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from plans.access import is_committee_member
 from plans.fiscal_years import format_fiscal_year
 from plans.models import CommitteeOpinion, OpinionLetter, OpinionResponse, PlanYear
-from plans.reports.exports import PLAIN, WRAPPED, report_sheet
+from plans.reports.exports import PLAIN, report_sheet
+from plans.reports.small_sheets import write_wrapped_rows
 from plans.spreadsheet_cells import xlsx_write_row
 
 
@@ -131,18 +132,6 @@ def committee_view(user, plan, fiscal_year):
 SHEET_TITLE = "委員会の意見"
 SHEET_HEADERS = ["番号", "対象", "委員会の意見", "市の対応・対応方針", "デモ用データ"]
 SHEET_WIDTHS = [6, 30, 60, 60, 12]
-LINE_HEIGHT = 15  # points per line of the default 11 pt font
-
-
-def _wrapped_height(texts, widths):
-    """The row height (points) that shows `texts` wrapped in columns of `widths` characters:
-    a full-width character takes two, so a column of 60 holds about 30 per line."""
-    lines = 1
-    for text, width in zip(texts, widths, strict=True):
-        per_line = max(1, width // 2)
-        paragraphs = str(text or "").splitlines() or [""]
-        lines = max(lines, sum(max(1, -(-len(p) // per_line)) for p in paragraphs))
-    return lines * LINE_HEIGHT
 
 
 def opinions_sheet(plan, fiscal_year, letter, rows):
@@ -162,15 +151,16 @@ def opinions_sheet(plan, fiscal_year, letter, rows):
                 "(デモ用データ: 動作確認用の架空の意見書です)" if letter.is_demo else ""
             )
         xlsx_write_row(sheet, 1, [note], [styles(PLAIN)])
-        for number, row in enumerate(rows, start=3):
-            values = [
+        values = [
+            [
                 row.opinion.letter_position,
                 row.opinion.subject_label,
                 row.wording,
                 row.response.response if row.response else "対応を検討中です。",
                 "はい" if row.shows_demo else "",
             ]
-            xlsx_write_row(sheet, number, values, [styles(WRAPPED)] * len(values))
-            sheet.set_row(number, _wrapped_height(values, SHEET_WIDTHS))
+            for row in rows
+        ]
+        write_wrapped_rows(sheet, styles, values, SHEET_WIDTHS)
 
     return write

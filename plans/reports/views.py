@@ -52,6 +52,7 @@ from plans.reports.parts import (
     policy_parts,
 )
 from plans.reports.series import earlier_parts, successors
+from plans.reports.small_sheets import revisions_sheet
 from plans.reports.word import WORD_FORMAT, WordReport
 from plans.reports.word import report_docx as word_report_docx
 from plans.reports.word import report_filename as word_report_filename
@@ -427,8 +428,12 @@ def _report_workbook(plan, year, name):
     )
     letter = published_letter(plan, year)
     committee = opinions_sheet(plan, year, letter, letter_rows(plan, year, letter))
+    # 計画の見直し only in a year with revisions (the print report says "none"; a data file
+    # leaves the sheet out rather than carry an empty one).
+    revisions = year_revisions(plan, year)
+    extra = [revisions_sheet(plan, year, revisions)] if revisions else []
     return report_workbook_of_parts(
-        plan, year, [part.content for part in parts], extra_sheets=[committee]
+        plan, year, [part.content for part in parts], extra_sheets=[*extra, committee]
     )
 
 
