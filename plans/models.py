@@ -760,6 +760,9 @@ class CommitteeOpinion(models.Model):
         related_name="merged",
     )
     version = models.PositiveIntegerField("版", default=0, editable=False)
+    is_demo = models.BooleanField(
+        "デモ用データ", default=False, help_text="動作確認用に作られた架空の意見です。"
+    )
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
     history = HistoricalRecords()
@@ -856,6 +859,9 @@ class OpinionLetter(models.Model):
         related_name="+",
     )
     version = models.PositiveIntegerField("版", default=0, editable=False)
+    is_demo = models.BooleanField(
+        "デモ用データ", default=False, help_text="動作確認用に作られた架空の意見書です。"
+    )
     updated_at = models.DateTimeField("更新日時", auto_now=True)
     history = HistoricalRecords()
 

@@ -583,6 +583,7 @@ def test_the_xlsx_sheet_has_headers_wrapped_rows_and_no_formula(published, commi
         "対象",
         "委員会の意見",
         "市の対応・対応方針",
+        "デモ用データ",
     ]
     assert (
         sheet["C4"].value == SHARED + "(委員長整理)" and sheet["D4"].value == "対応を検討中です。"

@@ -23,7 +23,7 @@ from plans.progress.entries import year_items
 from plans.progress.fill_in import fill_in_targets, fill_in_workbook
 from plans.progress.kinds import INDICATORS, PROJECTS
 from plans.progress.workflow import Submission, WorkflowError, entries_submit, entry_save
-from plans.publication import plan_published_version
+from plans.publication import plan_published_version, plan_published_version_bump
 from plans.reports.charts import progress_chart
 from plans.reports.evaluation import plan_evaluation
 from projects.models import Project, ProjectRevision
@@ -138,10 +138,16 @@ def test_the_tables_files_and_open_data_carry_the_target_in_force(
     assert [r["target_in_force"] for r in item["results"]] == ["50.8", "50.8", "50.8", "55"]
 
 
+def xlsx_sheets(client, plan, year):
+    response = client.get(reverse("plans:report_xlsx", args=[plan.code, year]))
+    return load_workbook(BytesIO(response.content))
+
+
 def test_a_revision_written_in_the_admin_shows_at_once(seed_results, admin_client):  # noqa: F811
     plan = seed_results
     indicator = participation(plan)
     everything_shown(admin_client, plan)  # cached
+    assert "計画の見直し" not in xlsx_sheets(admin_client, plan, 2024).sheetnames  # none yet
     before = plan_published_version(plan)
 
     response = admin_client.post(
@@ -160,6 +166,13 @@ def test_a_revision_written_in_the_admin_shows_at_once(seed_results, admin_clien
     for page in ("overview", "report", "xlsx", "csv", "json"):
         assert "57.5" in shown[page], page
     assert "計画の見直し" in shown["report"] and "中間見直し" in shown["report"]
+    # The cached .xlsx is built anew, with the year's revision on its sheet of its own.
+    sheet = xlsx_sheets(admin_client, plan, 2024)["計画の見直し"]
+    assert [cell.value for cell in sheet[4]][1:4] == [
+        PARTICIPATION,
+        "変更: 目標値を57.5%に",
+        "中間見直し",
+    ]
     assert IndicatorRevision.history.filter(history_type="+").count() == 1
 
 
@@ -233,6 +246,28 @@ def test_a_project_ended_in_2024_is_not_in_2025s_report_which_lists_the_revision
     assert ended_project.name in report_2024
     assert "2024年度から適用される計画の見直しはありません。" in report_2024
     assert ended_project.name not in page_text(committee, "plans:overview", plan.code, 2025)
+
+
+def test_the_xlsx_report_lists_the_years_revisions_on_a_sheet_of_their_own(ended_project, personas):
+    """計画の見直し after the final summary's 計画期間の推移 and before 委員会の意見, only in a
+    year with revisions; text never a formula, wrapped, rows as tall as their text."""
+    plan, committee = ended_project.plan, client_for(personas["committee"])
+    ProjectRevision.objects.filter(project=ended_project).update(
+        reason='=HYPERLINK("http://example.com")\n' + "設問を見直したため。" * 8
+    )
+    plan_published_version_bump(plan=plan)  # the update above went round the admin's bump
+    book = xlsx_sheets(committee, plan, 2025)
+    assert book.sheetnames == ["成果指標", "事業", "計画期間の推移", "計画の見直し", "委員会の意見"]
+    sheet = book["計画の見直し"]
+    assert [cell.value for cell in sheet[3]] == ["区分", "項目", "見直し", "理由", "決定"]
+    row = [cell.value for cell in sheet[4]]
+    assert row[0].startswith("事業\n") and row[1] == ended_project.name and row[2] == "終了"
+    assert row[3].startswith("=HYPERLINK") and sheet["D4"].data_type == "s"  # text
+    assert row[4] == "岡山市協働推進委員会\n2024年2月15日"
+    assert sheet["D4"].alignment.wrap_text and sheet.row_dimensions[4].height >= 60
+    assert sheet.max_row == 4
+    assert "2025年度から適用される見直し" in sheet["A2"].value
+    assert "計画の見直し" not in xlsx_sheets(committee, plan, 2024).sheetnames
 
 
 def test_the_word_report_lists_the_years_revisions_as_the_print_report(ended_project, personas):

@@ -8,7 +8,19 @@ from django.db import transaction
 
 from indicators.models import Indicator, IndicatorResult
 from plans.fiscal_years import default_entry_year
-from plans.models import Department, EntryStatus, Measure, MeasureAssessment, Plan
+from plans.models import (
+    CommitteeOpinion,
+    Department,
+    EntryStatus,
+    Measure,
+    MeasureAssessment,
+    OpinionLetter,
+    OpinionResponse,
+    Plan,
+)
+from plans.progress.kinds import RESPONSES
+from plans.progress.opinions import LetterItem, letter_save, opinion_save
+from plans.progress.workflow import WorkflowError, entry_approve, entry_save
 from plans.publication import plan_published_version_bump
 from plans.roles import (
     ADMINISTRATORS,
@@ -88,6 +100,12 @@ def demo_accounts_create():
                 plan=plan, measure_links__measure__policy=policy, department__isnull=True
             ).update(department=department)
     demo_results_create(approver=user_model.objects.get(username="demo-admin"))
+    accounts = {
+        account.username: user_model.objects.get(username=account.username)
+        for account in DEMO_ACCOUNTS
+    }
+    for plan in Plan.objects.all():
+        demo_committee_create(plan, accounts)
     return created
 
 
@@ -169,3 +187,94 @@ def demo_results_create(*, approver):
                     },
                 )
         plan_published_version_bump(plan=plan)
+
+
+def demo_committee_create(plan, accounts):
+    """The committee's half of the cycle for the year before the one being entered, made up
+    and marked デモ: opinions shared by a member and the chair (on the plan, a policy, an
+    indicator), the chair's published 意見書, and the city's responses written by the plan
+    office and approved by a second administrator. Written through the services, so that
+    history and the audit log are as for real ones.
+
+    Left alone when the year has any opinion or 意見書 already, or is before the plan; a year
+    that is locked or otherwise closed is skipped (returns False)."""
+    year = default_entry_year(plan) - 1
+    if year < plan.first_fiscal_year:
+        return False
+    if (
+        CommitteeOpinion.objects.filter(plan=plan, fiscal_year=year).exists()
+        or OpinionLetter.objects.filter(plan=plan, fiscal_year=year).exists()
+    ):
+        return False
+    policy = plan.policies.order_by("number").first()
+    indicator = (
+        Indicator.objects.filter(policy__plan=plan).order_by("policy__number", "position").first()
+    )
+    if policy is None or indicator is None:
+        return False
+    subjects = [
+        (accounts["demo-committee"], None, "(デモ)計画全体として、若い世代や企業の参加をどう広げる"
+         "かを、次年度の重点として示してほしい。"),
+        (accounts["demo-chair"], policy, "(デモ)この基本方針の事業は着実に進んでいるが、"
+         "成果を市民に分かりやすく伝える工夫が必要である。"),
+        (accounts["demo-committee"], indicator, "(デモ)この指標は目標に届いていない。"
+         "原因の分析と、取組の見直しを求める。"),
+    ]  # fmt: skip
+    try:
+        with transaction.atomic():
+            opinions = [
+                opinion_save(
+                    plan=plan,
+                    fiscal_year=year,
+                    user=user,
+                    opinion=None,
+                    subject=subject,
+                    body=body,
+                    version=0,
+                    share=True,
+                )
+                for user, subject, body in subjects
+            ]
+            letter = letter_save(
+                plan=plan,
+                fiscal_year=year,
+                user=accounts["demo-chair"],
+                preface="(デモ)協働推進委員会は、本年度の取組の報告を受けて次のとおり意見を述べます。",
+                items=[
+                    LetterItem(opinion.pk, position, "", None)
+                    for position, opinion in enumerate(opinions, start=1)
+                ],
+                version=0,
+                publish=True,
+            )
+            responses = []
+            for number, opinion in enumerate(opinions, start=1):
+                response = entry_save(
+                    kind=RESPONSES,
+                    target=opinion,
+                    fiscal_year=year,
+                    user=accounts["demo-admin"],
+                    values={
+                        "response": f"(デモ)意見{number}を受けて、関係課と対応を検討し、"
+                        "次年度の事業で取り組みます。"
+                    },
+                    version=0,
+                    submit=True,
+                )
+                responses.append(
+                    entry_approve(
+                        entry=response, user=accounts["demo-admin-b"], version=response.version
+                    )
+                )
+    except WorkflowError:
+        return False
+    CommitteeOpinion.objects.filter(pk__in=[opinion.pk for opinion in opinions]).update(
+        is_demo=True
+    )
+    OpinionLetter.objects.filter(pk=letter.pk).update(is_demo=True)
+    OpinionResponse.objects.filter(pk__in=[response.pk for response in responses]).update(
+        is_demo=True
+    )
+    # The flags change what the pages and files show.
+    plan_published_version_bump(plan=plan)
+    return True

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from plans.access import is_committee_member
 from plans.fiscal_years import format_fiscal_year
 from plans.models import CommitteeOpinion, OpinionLetter, OpinionResponse, PlanYear
-from plans.reports.exports import PLAIN, WRAPPED, report_sheet
+from plans.reports.exports import PLAIN, report_sheet
+from plans.reports.small_sheets import write_wrapped_rows
 from plans.spreadsheet_cells import xlsx_write_row
 
 
@@ -28,6 +29,11 @@ class OpinionRow:
     @property
     def wording(self):
         return self.opinion.letter_wording if self.in_letter else self.opinion.body
+
+    @property
+    def shows_demo(self):
+        """Whether the opinion or its response was made up by the demo command (デモ用データ)."""
+        return self.opinion.is_demo or bool(self.response and self.response.is_demo)
 
 
 @dataclass
@@ -58,6 +64,12 @@ class CommitteeView:
             if rows:
                 grouped.append((policy, rows))
         return grouped
+
+
+def letter_shows_demo(letter, rows):
+    """Whether the published 意見書 or one of its items (an opinion, a response) is demo data:
+    what makes a report say that it contains made-up values."""
+    return bool(letter) and (letter.is_demo or any(row.shows_demo for row in rows))
 
 
 def published_letter(plan, fiscal_year):
@@ -98,12 +110,14 @@ def letter_digest(letter, rows):
         shown = (
             letter.preface,
             letter.published_at,
+            letter.is_demo,
             [
                 (
                     row.opinion.letter_position,
                     row.opinion.subject_label,
                     row.wording,
                     row.response.response if row.response else None,
+                    row.shows_demo,
                 )
                 for row in rows
             ],
@@ -141,20 +155,8 @@ def committee_view(user, plan, fiscal_year):
 
 
 SHEET_TITLE = "委員会の意見"
-SHEET_HEADERS = ["番号", "対象", "委員会の意見", "市の対応・対応方針"]
-SHEET_WIDTHS = [6, 30, 60, 60]
-LINE_HEIGHT = 15  # points per line of the default 11 pt font
-
-
-def _wrapped_height(texts, widths):
-    """The row height (points) that shows `texts` wrapped in columns of `widths` characters:
-    a full-width character takes two, so a column of 60 holds about 30 per line."""
-    lines = 1
-    for text, width in zip(texts, widths, strict=True):
-        per_line = max(1, width // 2)
-        paragraphs = str(text or "").splitlines() or [""]
-        lines = max(lines, sum(max(1, -(-len(p) // per_line)) for p in paragraphs))
-    return lines * LINE_HEIGHT
+SHEET_HEADERS = ["番号", "対象", "委員会の意見", "市の対応・対応方針", "デモ用データ"]
+SHEET_WIDTHS = [6, 30, 60, 60, 12]
 
 
 def opinions_sheet(plan, fiscal_year, letter, rows):
@@ -170,16 +172,20 @@ def opinions_sheet(plan, fiscal_year, letter, rows):
         if letter is None:
             note = f"{format_fiscal_year(fiscal_year)}の意見書はまだ公表されていません。"
         else:
-            note = "公表された意見書の意見と、承認済の市の対応"
+            note = "公表された意見書の意見と、承認済の市の対応" + (
+                "(デモ用データ: 動作確認用の架空の意見書です)" if letter.is_demo else ""
+            )
         xlsx_write_row(sheet, 1, [note], [styles(PLAIN)])
-        for number, row in enumerate(rows, start=3):
-            values = [
+        values = [
+            [
                 row.opinion.letter_position,
                 row.opinion.subject_label,
                 row.wording,
                 row.response.response if row.response else "対応を検討中です。",
+                "はい" if row.shows_demo else "",
             ]
-            xlsx_write_row(sheet, number, values, [styles(WRAPPED)] * len(values))
-            sheet.set_row(number, _wrapped_height(values, SHEET_WIDTHS))
+            for row in rows
+        ]
+        write_wrapped_rows(sheet, styles, values, SHEET_WIDTHS)
 
     return write

@@ -1,6 +1,8 @@
 """What committee members read: the plan's achievement for a year, indicator, measure and project
 pages, the annual report (print and .xlsx) and the open data. Only approved values count."""
 
+import hashlib
+import pickle
 import re
 import secrets
 
@@ -40,6 +42,7 @@ from plans.reports.opinions import (
     committee_view,
     letter_digest,
     letter_rows,
+    letter_shows_demo,
     opinions_sheet,
     public_letter,
     published_letter,
@@ -53,6 +56,7 @@ from plans.reports.parts import (
     policy_parts,
 )
 from plans.reports.series import earlier_parts, successors
+from plans.reports.small_sheets import revisions_sheet
 from plans.reports.word import WORD_FORMAT, WordReport
 from plans.reports.word import report_docx as word_report_docx
 from plans.revisions import status_note
@@ -169,10 +173,11 @@ def _tables(plan, year, name, tables_templates, context):
         ).encode(),
     )
     summary = parts_summary(parts)
-    summary_html = render_tables(
-        summary_template, context | {"summary": summary, "demo": summary.demo}
-    )
-    return b"".join([summary_html.encode(), *(part.content for part in parts)]), summary.demo
+    # The published 意見書 and its responses, made up by the demo command, count too.
+    letter = published_letter(plan, year)
+    demo = summary.demo or letter_shows_demo(letter, letter_rows(plan, year, letter))
+    summary_html = render_tables(summary_template, context | {"summary": summary, "demo": demo})
+    return b"".join([summary_html.encode(), *(part.content for part in parts)]), demo
 
 
 def _opinions_seen(user, plan, year):
@@ -465,12 +470,19 @@ def _report_workbook(plan, year, name):
     letter = published_letter(plan, year)
     shown = letter_rows(plan, year, letter)
     committee = opinions_sheet(plan, year, letter, shown)
-    digest = f"{parts_digest(plan, parts)}.{letter_digest(letter, shown)}"
+    # 計画の見直し only in a year with revisions (the print report says "none"; a data file
+    # leaves the sheet out rather than carry an empty one).
+    revisions = year_revisions(plan, year)
+    extra = [revisions_sheet(plan, year, revisions)] if revisions else []
+    # The sheets written whole are in the file's key with the parts: the same parts with
+    # another 意見書 or another revision make another file.
+    sheets = hashlib.blake2b(pickle.dumps(revisions), digest_size=16).hexdigest()
+    digest = f"{parts_digest(plan, parts)}.{letter_digest(letter, shown)}.{sheets}"
     file_key = f"reports.{name}.file.{plan.pk}.{year}.{digest}"
     workbook = cache.get(file_key)
     if workbook is None:
         workbook = report_workbook_of_parts(
-            plan, year, [part.content for part in parts], extra_sheets=[committee]
+            plan, year, [part.content for part in parts], extra_sheets=[*extra, committee]
         )
         cache.set(file_key, workbook)
     return file_key, workbook

@@ -31,6 +31,7 @@ from plans.reports.chart_images import grade_bars_png, progress_chart_png
 from plans.reports.charts import grade_bars
 from plans.reports.exports import report_years
 from plans.reports.jinja import amount, indicator_chart
+from plans.reports.opinions import letter_shows_demo
 from plans.templatetags.plan_tags import indicator_value, yearly
 
 # Raised when the document's content changes, so that files kept by older code are not served.
@@ -68,7 +69,9 @@ class WordReport:
 
     @property
     def demo(self):
-        return any(policy.shows_demo for policy in self.evaluation.policies)
+        return any(policy.shows_demo for policy in self.evaluation.policies) or (
+            letter_shows_demo(self.opinion_letter, self.letter_rows)
+        )
 
 
 def report_docx(report):
@@ -644,12 +647,15 @@ def committee_opinions(document, report):
     document.add_paragraph(
         xml_text(f"{body}の{year}の意見書(公表 {published})と、それぞれの意見への市の対応です。")
     )
+    if letter.is_demo:
+        warning = "デモ用データ: この意見書と市の対応は動作確認用に作られた架空のものです。"
+        document.add_paragraph().add_run(warning).bold = True
     if letter.preface:
         document.add_paragraph(xml_text(letter.preface))
     rows = [
         [
             str(row.opinion.letter_position),
-            xml_text(row.opinion.subject_label),
+            xml_text(row.opinion.subject_label) + ("(デモ用データ)" if row.shows_demo else ""),
             xml_text(row.wording),
             xml_text(row.response.response) if row.response else "対応を検討中です。",
         ]
