@@ -58,7 +58,6 @@ class IndicatorAdmin(PublishedStructureAdminMixin, ReadOnlyHistoryAdmin):
     list_filter = ["policy__plan", "policy", "department", "aggregation", "direction"]
     list_select_related = ["policy", "department"]
     search_fields = ["name", "notes", "data_source"]
-    autocomplete_fields = ["predecessor"]
     fieldsets = [
         (None, {"fields": ["policy", "position", "name", "unit", "decimal_places"]}),
         ("基準値", {"fields": ["baseline_value", "baseline_year", "baseline_note"]}),
@@ -72,6 +71,28 @@ class IndicatorAdmin(PublishedStructureAdminMixin, ReadOnlyHistoryAdmin):
         ("前の計画との関係", {"fields": ["predecessor"]}),
     ]
     inlines = [IndicatorRevisionInline, IndicatorYearTargetInline, IndicatorResultInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """前の計画の指標: a plain list (a labelled select, unlike the autocomplete widget) of
+        the indicators of the other plans, each named with its plan; the model's clean refuses
+        one that is not of an earlier plan."""
+        if db_field.name == "predecessor":
+            indicators = Indicator.objects.select_related("policy__plan").order_by(
+                "-policy__plan__first_fiscal_year", "policy__number", "position"
+            )
+            object_id = request.resolver_match.kwargs.get("object_id")
+            if object_id and str(object_id).isdigit():
+                indicators = indicators.exclude(
+                    policy__plan__in=Indicator.objects.filter(pk=object_id).values("policy__plan")
+                )
+            kwargs["queryset"] = indicators
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.label_from_instance = lambda indicator: (
+                f"{indicator.policy.plan.title}({indicator.policy.plan.period_label}): "
+                f"{indicator.name}"
+            )
+            return field
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="基本方針", ordering="policy__number")
     def policy_number(self, indicator):

@@ -46,6 +46,7 @@ from xml.etree import ElementTree
 from xml.etree.ElementTree import XMLParser
 
 import tablib
+from lxml.etree import XMLSyntaxError
 from openpyxl.packaging.relationship import get_rels_path
 from openpyxl.reader.excel import ExcelReader, _find_workbook_part
 from openpyxl.styles.stylesheet import apply_stylesheet
@@ -248,6 +249,9 @@ DAMAGED_XLSX = (
     NotImplementedError,
     RuntimeError,
     ElementTree.ParseError,
+    # openpyxl parses parts of the workbook (its styles) with lxml wherever lxml is installed,
+    # as it is beside python-docx: a damaged part raises lxml's error, not ElementTree's.
+    XMLSyntaxError,
 )
 DAMAGED = (
     "Excel ファイル(.xlsx)として読み取れません。ファイルが壊れていないか確認し、"

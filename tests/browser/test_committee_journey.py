@@ -31,7 +31,9 @@ def test_committee_member_switches_years_reads_an_indicator_and_downloads_the_re
         "link", name="2024年度"
     ).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("2024年度の進捗状況")
-    expect(page.get_by_role("link", name="2024年度")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("link", name="2024年度", exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
     screenshot(page, "3-committee-overview-2024")
     assert_accessible(page, "進捗状況(2024年度)")
 
