@@ -282,19 +282,11 @@ def chart_svg(
         f'<polyline class="chart-pace" points="{pace}" fill="none" stroke="{PACE}" '
         'stroke-width="2" stroke-dasharray="6 4"/>'
     )
-    parts.extend(
-        '<polyline points="'
-        + " ".join(f"{_n(point.x)},{_n(point.y)}" for point in segment)
-        + f'" fill="none" stroke="{ACTUAL}" stroke-width="3"/>'
-        for segment in chart.segments
-    )
+    parts.extend(_polylines(chart.segments, ACTUAL, 3))
 
     def element(name, attributes, point, what=""):
         """An element, with its point's year and value as its tooltip where the style has them."""
-        if style.tooltips:
-            tooltip = f"{what}{point.year}年度 {point.label}"
-            return f"<{name} {attributes}><title>{escape(tooltip)}</title></{name}>"
-        return f"<{name} {attributes}/>"
+        return _titled(style, name, attributes, f"{what}{point.year}年度 {point.label}")
 
     if chart.baseline:
         point = chart.baseline
@@ -331,18 +323,29 @@ def chart_svg(
     return mark_safe("".join(parts))  # every text above is escaped
 
 
+def _titled(style, name, attributes, tooltip):
+    """An SVG element with `tooltip` as its <title> where the style shows tooltips."""
+    if style.tooltips:
+        return f"<{name} {attributes}><title>{escape(tooltip)}</title></{name}>"
+    return f"<{name} {attributes}/>"
+
+
+def _polylines(segments, stroke, width):
+    """A line through each segment's points."""
+    return [
+        '<polyline points="'
+        + " ".join(f"{_n(point.x)},{_n(point.y)}" for point in segment)
+        + f'" fill="none" stroke="{stroke}" stroke-width="{width}"/>'
+        for segment in segments
+    ]
+
+
 def _earlier_svg(chart, style, period_label):
     """The plans a continued indicator came from (plans/reports/series.py): a grey line, a
     hollow target, a dotted line at each plan's boundary with the periods beside it."""
     top = chart.plot[1]
     bottom = chart.plot[3]
     parts = []
-
-    def titled(name, attributes, what):
-        if style.tooltips:
-            return f"<{name} {attributes}><title>{escape(what)}</title></{name}>"
-        return f"<{name} {attributes}/>"
-
     for span in chart.earlier:
         x = _n(span.boundary_x)
         parts.append(
@@ -351,16 +354,12 @@ def _earlier_svg(chart, style, period_label):
             f'<text x="{_n(span.boundary_x - 4)}" y="{top + 10}" text-anchor="end" '
             f'font-size="11" fill="{INK}">{escape(span.label)}</text>'
         )
-        parts.extend(
-            '<polyline points="'
-            + " ".join(f"{_n(point.x)},{_n(point.y)}" for point in segment)
-            + f'" fill="none" stroke="{PACE}" stroke-width="2"/>'
-            for segment in span.segments
-        )
+        parts.extend(_polylines(span.segments, PACE, 2))
         if span.baseline:
             point = span.baseline
             parts.append(
-                titled(
+                _titled(
+                    style,
                     "rect",
                     f'x="{_n(point.x - 5)}" y="{_n(point.y - 5)}" width="10" height="10" '
                     f'fill="#fff" stroke="{PACE}" stroke-width="2"',
@@ -368,7 +367,8 @@ def _earlier_svg(chart, style, period_label):
                 )
             )
         parts.extend(
-            titled(
+            _titled(
+                style,
                 "circle",
                 f'cx="{_n(point.x)}" cy="{_n(point.y)}" r="5" fill="{PACE}"',
                 f"{point.year}年度 {point.label}(前の計画)",
@@ -377,7 +377,8 @@ def _earlier_svg(chart, style, period_label):
         )
         target = span.target
         parts.append(
-            titled(
+            _titled(
+                style,
                 "path",
                 f'd="M{_n(target.x)} {_n(target.y - 8)}l8 8l-8 8l-8-8z" fill="#fff" '
                 f'stroke="{TARGET}" stroke-width="2"',

@@ -7,14 +7,13 @@ The public sees them once the plan office has published the year's report, that 
 (確定) the year (`public_letter`).
 """
 
-import hashlib
-import pickle
 from dataclasses import dataclass, field
 
 from plans.access import is_committee_member
 from plans.fiscal_years import format_fiscal_year
 from plans.models import CommitteeOpinion, OpinionLetter, OpinionResponse, PlanYear
 from plans.reports.exports import PLAIN, report_sheet
+from plans.reports.parts import value_digest
 from plans.reports.small_sheets import write_wrapped_rows
 from plans.spreadsheet_cells import xlsx_write_row
 
@@ -122,7 +121,7 @@ def letter_digest(letter, rows):
                 for row in rows
             ],
         )
-    return hashlib.blake2b(pickle.dumps(shown), digest_size=16).hexdigest()
+    return value_digest(shown)
 
 
 def committee_view(user, plan, fiscal_year):

@@ -144,6 +144,11 @@ def parts_digest(plan, parts):
     return digest.hexdigest()
 
 
+def value_digest(value):
+    """A digest of `value` (plain data: tuples, strings, numbers, dates), for cache keys."""
+    return hashlib.blake2b(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
+
+
 def _fields(instance):
     """A model instance's own field values (not what is cached on it, such as its version)."""
     return tuple(getattr(instance, field.attname) for field in instance._meta.concrete_fields)

@@ -9,26 +9,13 @@ from plans.fiscal_years import format_fiscal_year
 from plans.reports.exports import PLAIN, WRAPPED, report_sheet
 from plans.spreadsheet_cells import xlsx_write_row
 
-LINE_HEIGHT = 15  # points per line of the default 11 pt font
-
-
-def wrapped_height(texts, widths):
-    """The row height (points) that shows `texts` wrapped in columns of `widths` characters:
-    a full-width character takes two, so a column of 60 holds about 30 per line."""
-    lines = 1
-    for text, width in zip(texts, widths, strict=True):
-        per_line = max(1, width // 2)
-        paragraphs = str(text or "").splitlines() or [""]
-        lines = max(lines, sum(max(1, -(-len(p) // per_line)) for p in paragraphs))
-    return lines * LINE_HEIGHT
-
 
 def write_wrapped_rows(sheet, styles, rows, widths):
     """The table's rows from the 4th (after the title, the note and the header), each cell
     text (never a formula) wrapped, each row as tall as its wrapped text."""
     for number, values in enumerate(rows, start=3):
-        xlsx_write_row(sheet, number, values, [styles(WRAPPED)] * len(values))
-        sheet.set_row(number, wrapped_height(values, widths))
+        # The large tables' estimate (`spreadsheet_cells.xlsx_row_height`): one rule per file.
+        xlsx_write_row(sheet, number, values, [styles(WRAPPED)] * len(values), widths)
 
 
 REVISIONS_TITLE = "計画の見直し"

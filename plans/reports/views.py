@@ -1,8 +1,6 @@
 """What committee members read: the plan's achievement for a year, indicator, measure and project
 pages, the annual report (print and .xlsx) and the open data. Only approved values count."""
 
-import hashlib
-import pickle
 import re
 import secrets
 
@@ -54,6 +52,7 @@ from plans.reports.parts import (
     parts_digest,
     parts_summary,
     policy_parts,
+    value_digest,
 )
 from plans.reports.series import earlier_parts, successors
 from plans.reports.small_sheets import revisions_sheet
@@ -476,7 +475,7 @@ def _report_workbook(plan, year, name):
     extra = [revisions_sheet(plan, year, revisions)] if revisions else []
     # The sheets written whole are in the file's key with the parts: the same parts with
     # another 意見書 or another revision make another file.
-    sheets = hashlib.blake2b(pickle.dumps(revisions), digest_size=16).hexdigest()
+    sheets = value_digest(revisions)
     digest = f"{parts_digest(plan, parts)}.{letter_digest(letter, shown)}.{sheets}"
     file_key = f"reports.{name}.file.{plan.pk}.{year}.{digest}"
     workbook = cache.get(file_key)
