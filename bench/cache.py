@@ -8,17 +8,18 @@ test client:
 - the overview, the print report, the .xlsx report and the open data (CSV, JSON): the first
   view after a change of one policy (before each request the plan office returns one approved
   indicator value through `entry_return`, as a person would: a real write, each time in the next
-  policy), the first view after a plan-wide change (the year locked and reopened through
-  `plan_year_lock`/`plan_year_reopen`: every policy's version moves and every policy is
-  evaluated again, but nothing shown changed, so the parts' content is kept), the first view
-  after a change of what every policy shows (the plan's grade thresholds edited, as the admin
-  does: every policy built anew, what every view cost before the cache), and a repeat view
-  (from the cache);
+  policy; its next reader builds that policy's part), the first view after a plan-wide change
+  that shows in no policy's part (the year locked and reopened through `plan_year_lock`/
+  `plan_year_reopen`: the pages are assembled again from the parts kept), the first view after
+  a change of what every policy shows (the plan's grade thresholds edited, as the admin does:
+  the writer's request then builds the pages read recently, plans/reports/pages.py), and a
+  repeat view (from the cache);
 - a conditional open-data request (If-None-Match), answered 304.
 
 and prints each median as a multiple of the plain page (wall clock, and this process's CPU
 time, steadier on a busy machine) beside the figures recorded before the work of issue 19 and
-its goals. Use PostgreSQL, as in production:
+its goals, then the changes' own times: what the writer waits for, the pages built after a
+change of every policy included. Use PostgreSQL, as in production:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/okayama_kyodo .venv/bin/python bench/cache.py
 
@@ -88,12 +89,19 @@ GOALS = {
 }
 
 
+# The change's own time (the writer's request: the write, and the pages it builds after a
+# change of several policies), per kind of change, wall clock ms.
+WRITES = {}
+
+
 def median_ms(request, *, repeats, before=None, status=200):
     """The median wall-clock and CPU (this process, not PostgreSQL's) time of a request, ms."""
     wall, cpu = [], []
     for _ in range(repeats):
         if before:
+            start = time.perf_counter()
             before()
+            WRITES.setdefault(before.__name__, []).append((time.perf_counter() - start) * 1000)
         start, start_cpu = time.perf_counter(), time.process_time()
         response = request()
         assert response.status_code == status, response.status_code
@@ -202,6 +210,17 @@ def main():
             lambda: visitor.get(url, headers={"if-none-match": etag}), repeats=REPEATS, status=304
         )
         print(f"| open data 304 | | | | | 0.2 | {_ratio(conditional, plain)} | |")
+        print("\nThe change itself (the writer's wait), median ms over every page's first views:")
+        for name, label in [
+            ("one_policy_changed", "a one-policy change (an approved value returned)"),
+            ("plan_changed", "a plan-wide change (the year locked and reopened: two writes)"),
+            (
+                "everything_changed",
+                "a change of every policy (the thresholds, then the pages read)",
+            ),
+        ]:
+            figure = statistics.median(WRITES[name])
+            print(f"- {label}: {figure:.0f} ms = {figure / plain:.1f}× the plain page")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

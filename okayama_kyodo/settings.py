@@ -135,6 +135,11 @@ CACHES = {
     }
 }
 
+# Called with a plan's pk once a change of several of its policies has committed
+# (plans/publication.py): the pages read recently are built before the writer's request ends,
+# not by their next reader (plans/reports/pages.py).
+PUBLISHED_CHANGE_HOOKS = ["plans.reports.pages.pages_prebuild"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -13,14 +13,22 @@ every other write bumps every policy of the plan (`policies` left out).
 
 Read the version before reading the data it stands for: a page built meanwhile then holds
 data at least as new as its key, never older.
+
+Once the writer's transaction commits, a change of more than one policy calls the functions
+named in settings.PUBLISHED_CHANGE_HOOKS with the plan's pk: the reports build there the pages
+read recently (plans/reports/prebuild.py), so that the first reader after a plan-wide change
+does not wait for every policy to be built. A change of one policy leaves its part to the next
+reader, who builds that one alone.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from plans.models import BasicPolicy, Plan, PlanPublication, PolicyPublication
 
@@ -50,7 +58,8 @@ def plan_published_version(plan):
 def plan_published_version_bump(*, plan, policies=None):
     """Mark what is shown of `plan` as changed: its cached pages are built anew, and of the
     per-policy parts those of `policies` (pks; every policy of the plan when left out, the
-    safe choice for any write that is not about one indicator or project).
+    safe choice for any write that is not about one indicator or project; none, `()`, for a
+    change shown only around the parts: a year's lock, the published 意見書).
 
     Called inside the writer's transaction: the rows stay locked until it commits, so two
     writers bump one after the other and a reader never sees the new version with old data.
@@ -69,6 +78,27 @@ def plan_published_version_bump(*, plan, policies=None):
         ignore_conflicts=True,
     )
     PolicyPublication.objects.filter(policy__in=policies).update(**changed)
+    _changed_after_commit(plan, policies)
+
+
+def _changed_after_commit(plan, policies):
+    """Call the hooks once the writer's transaction commits (at once outside one), if it
+    changed more than one policy of the plan: one callback per plan and transaction gathers
+    the policies of every bump (one approval after another in a bulk approval bumps one policy
+    each). A rolled-back transaction's callbacks are dropped with it."""
+    for _, callback, _ in transaction.get_connection().run_on_commit:
+        if getattr(callback, "plan_pk", None) == plan.pk:
+            callback.policies.update(policies)
+            return
+    changed = set(policies)
+
+    def after_commit():
+        if len(changed) > 1:
+            for hook in settings.PUBLISHED_CHANGE_HOOKS:
+                import_string(hook)(plan.pk)
+
+    after_commit.plan_pk, after_commit.policies = plan.pk, changed
+    transaction.on_commit(after_commit, robust=True)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from io import BytesIO, StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -32,6 +32,7 @@ from plans.progress.workflow import (
     plan_year_reopen,
 )
 from plans.publication import plan_published_version
+from plans.reports.pages import pages_viewed
 from plans.reports.parts import DIGESTED, OTHER_FIELDS, _field_names, policy_parts
 from projects.imports import projects_import, read_project_list
 from projects.models import Project
@@ -372,27 +373,48 @@ def test_a_project_under_two_policies_rebuilds_both(admin_client, okayama_plan, 
     assert "C やや遅れ 1件" in summary
 
 
-@pytest.mark.parametrize("write", ["thresholds", "lock"])
-def test_a_plan_wide_change_rebuilds_every_policy(admin_client, seed_results, personas, write):
+def test_a_plan_wide_change_rebuilds_every_policy(admin_client, seed_results):
     plan = seed_results
     shown_by_policy(admin_client, plan)
     renamed = [renamed_behind_the_services(plan, number) for number in (1, 2, 3)]
 
-    if write == "thresholds":
-        edited_in_admin(admin_client, plan, "grade_b_ratio", "0.95")
-    else:
-        plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+    edited_in_admin(admin_client, plan, "grade_b_ratio", "0.95")
 
     after = shown_by_policy(admin_client, plan)
     for page in PAGES_BY_POLICY:
         assert all(name in after[page] for name in renamed), page
 
 
+@pytest.mark.parametrize("write", ["lock", "reopen"])
+def test_a_lock_evaluates_no_policy_again(admin_client, seed_results, personas, write):
+    """What a year's lock shows (the report's date of issue, the public 意見書) is around the
+    policies' parts: the pages are assembled again from the parts kept, nothing is evaluated."""
+    plan = seed_results
+    if write == "reopen":
+        plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+    before = shown_by_policy(admin_client, plan)
+    version = plan_published_version(plan)
+
+    if write == "lock":
+        plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+    else:
+        plan_year_reopen(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+
+    assert plan_published_version(plan).key != version.key
+    for name in PAGE_NAMES:
+        url = reverse(f"plans:{name}", args=[plan.code, YEAR])
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get(url).status_code == 200
+        assert not [q for q in queries if "indicators_indicatorresult" in q["sql"]], name
+    assert shown_by_policy(admin_client, plan) == before
+
+
 def test_a_plan_wide_change_builds_only_the_parts_whose_data_changed(
-    admin_client, seed_results, personas
+    admin_client, seed_results, okayama_plan_data
 ):
     """Every policy's version moves, but a part is built anew only when what it is built from
-    changed (its digest): a lock changes nothing shown, a measure's new title one policy."""
+    changed (its digest): the plan file loaded again unchanged changes nothing shown, a
+    measure's new title one policy."""
     plan = seed_results
     built = []
 
@@ -404,11 +426,11 @@ def test_a_plan_wide_change_builds_only_the_parts_whose_data_changed(
     assert built == [1, 2, 3]
     built.clear()
 
-    plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
-    locked = policy_parts(plan, YEAR, "test-page", build)
+    plan_load(data=okayama_plan_data, update=True)  # the same file again
+    reloaded = policy_parts(plan, YEAR, "test-page", build)
     assert built == []
-    assert [part.content for part in locked] == [part.content for part in first]
-    assert all(old.key != new.key for old, new in zip(first, locked, strict=True))
+    assert [part.content for part in reloaded] == [part.content for part in first]
+    assert all(old.key != new.key for old, new in zip(first, reloaded, strict=True))
 
     measure = Measure.objects.get(policy__plan=plan, policy__number=2, number=1)
     edited_in_admin(admin_client, measure, "title", "新しい施策名")
@@ -444,6 +466,124 @@ def query_count(client, url):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
+
+
+# --- a change of several policies builds the pages read before the writer's request ends ----
+
+
+def result_reads(client, url):
+    """The queries of one view that read indicator results: none when it came from the cache."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return [query for query in queries if "indicators_indicatorresult" in query["sql"]]
+
+
+ALL_PAGES = {
+    "overview": lambda plan: reverse("plans:overview", args=[plan.code, YEAR]),
+    "report": lambda plan: reverse("plans:report", args=[plan.code, YEAR]),
+    "xlsx": lambda plan: reverse("plans:report_xlsx", args=[plan.code, YEAR]),
+    "csv": lambda plan: reverse("plans:open_csv", args=[plan.code]),
+    "json": lambda plan: reverse("plans:open_json", args=[plan.code]),
+}
+
+
+def test_a_plan_wide_change_builds_the_pages_read_before_the_writer_returns(
+    admin_client, committee, seed_results, django_capture_on_commit_callbacks
+):
+    plan = seed_results
+    everything_shown(committee, plan)  # read, so remembered
+
+    with django_capture_on_commit_callbacks(execute=True):
+        edited_in_admin(admin_client, plan, "grade_b_ratio", "0.95")
+        edited_in_admin(
+            admin_client,
+            Indicator.objects.get(policy__plan=plan, name=PARTICIPATION),
+            "name",
+            "管理画面で直した名前",
+        )
+
+    for page, url in ALL_PAGES.items():
+        assert not result_reads(committee, url(plan)), page  # built already
+    shown = everything_shown(committee, plan)
+    for page in ALL_PAGES:
+        assert "管理画面で直した名前" in shown[page], page
+
+
+def test_a_bulk_approval_across_policies_builds_the_pages_read(
+    admin_client, committee, seed_results, personas, django_capture_on_commit_callbacks
+):
+    plan = seed_results
+    entries = []
+    for number in (1, 2):
+        indicator = Indicator.objects.filter(policy__plan=plan, policy__number=number).first()
+        indicator.results.filter(fiscal_year=YEAR).delete()
+        entries.append(IndicatorResultFactory(
+            indicator=indicator, fiscal_year=YEAR, value=Decimal(f"{number}23456"),
+            status=EntryStatus.SUBMITTED, entered_by=personas["staff_a"],
+        ))  # fmt: skip
+    committee.get(ALL_PAGES["overview"](plan))
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for entry in entries:  # one transaction, as the review queue's bulk approval
+            entry_approve(entry=entry, user=personas["admin"], version=entry.version)
+
+    assert not result_reads(committee, ALL_PAGES["overview"](plan))
+    assert "123,456" in text(committee.get(ALL_PAGES["overview"](plan)))
+
+
+@pytest.mark.parametrize("write", ["approval", "lock"])
+def test_a_change_of_one_policy_or_none_is_left_to_the_next_reader(
+    committee, seed_results, personas, django_capture_on_commit_callbacks, write
+):
+    """An approval bumps one policy, whose part its next reader builds (a fraction of the
+    page): the office's approval does not wait for the pages; a lock bumps none."""
+    plan = seed_results
+    url = ALL_PAGES["overview"](plan)
+    committee.get(url)
+    other = Indicator.objects.filter(policy__plan=plan, policy__number=2).first()
+    entry = other.results.get(fiscal_year=YEAR)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        if write == "approval":
+            entry_return(entry=entry, user=personas["admin"], version=entry.version, reason="桁")
+        else:
+            plan_year_lock(plan=plan, fiscal_year=YEAR, user=personas["admin"])
+
+    assert any(getattr(callback, "plan_pk", None) == plan.pk for callback in callbacks)
+    with CaptureQueriesContext(connection) as queries:
+        assert committee.get(url).status_code == 200
+    evaluated = any("indicators_indicatorresult" in query["sql"] for query in queries)
+    assert evaluated == (write == "approval")
+
+
+def test_the_pages_read_are_remembered_latest_first(committee, okayama_plan):
+    for year in range(2021, YEAR + 1):
+        for name in ("overview", "report"):
+            committee.get(reverse(f"plans:{name}", args=[okayama_plan.code, year]))
+    committee.get(reverse("plans:overview", args=[okayama_plan.code, 2022]))  # from the cache
+
+    assert pages_viewed(okayama_plan) == [
+        ("report", 2024), ("overview", 2024), ("report", 2023), ("overview", 2023),
+        ("report", 2022), ("overview", 2022),
+    ]  # fmt: skip
+
+
+def broken_hook(plan_pk):
+    raise RuntimeError("壊れた事前作成")
+
+
+def test_a_failing_build_after_the_change_loses_nothing(
+    admin_client, committee, seed_results, settings, caplog, django_capture_on_commit_callbacks
+):
+    plan = seed_results
+    settings.PUBLISHED_CHANGE_HOOKS = ["tests.test_page_cache.broken_hook"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        edited_in_admin(admin_client, plan, "title", "直した計画名")
+
+    assert Plan.objects.get(pk=plan.pk).title == "直した計画名"
+    assert "壊れた事前作成" in caplog.text
+    assert "直した計画名" in text(committee.get(ALL_PAGES["report"](plan)))  # built by its reader
 
 
 # --- one viewer's page never reaches another -------------------------------------------------

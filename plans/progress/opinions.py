@@ -174,7 +174,8 @@ def letter_save(*, plan, fiscal_year, user, preface, items, version, publish=Fal
     letter.version += 1
     _record(letter, user, "letter.publish" if publish else "letter.save")
     if publish:
-        plan_published_version_bump(plan=plan)
+        # Shown around the policies' parts (the .xlsx keeps its sheet under the 意見書's digest).
+        plan_published_version_bump(plan=plan, policies=())
     return letter
 
 

@@ -462,7 +462,9 @@ def plan_year_lock(*, plan, fiscal_year, user):
     plan_year.locked_by = user
     plan_year.full_clean(validate_unique=False)
     _record(plan_year, user, "year.lock")
-    plan_published_version_bump(plan=plan)
+    # What the year's lock shows (the report's date of issue, the public 意見書) is on the pages
+    # around the policies' parts: no part is built or evaluated again.
+    plan_published_version_bump(plan=plan, policies=())
     return plan_year
 
 
@@ -477,7 +479,7 @@ def plan_year_reopen(*, plan, fiscal_year, user):
     plan_year.locked_at = None
     plan_year.locked_by = None
     _record(plan_year, user, "year.reopen")
-    plan_published_version_bump(plan=plan)
+    plan_published_version_bump(plan=plan, policies=())
     return plan_year
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from django.core.cache import cache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from indicators.achievement import Rollup, count_grades, rollup
 from plans.publication import policy_published_versions
@@ -42,6 +43,9 @@ from plans.reports.evaluation import (
 
 # Raised when what a part holds changes shape, so that parts kept by older code are not read.
 PARTS_FORMAT = 5
+# A month, not the cache's day: the parts are kept per plan, year and page, not per version,
+# and a plan nobody read for a day must not be built whole again for the next reader.
+PARTS_TIMEOUT = 30 * 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,7 @@ def policy_parts(plan, year, name, build):
             content = part.content if part and part.digest == digest else build(policy)
             kept[version.policy.pk] = _part(version.key, digest, policy, content)
         kept = {version.policy.pk: kept[version.policy.pk] for version in versions}
-        cache_set_compressed(cache_key, kept)
+        cache_set_compressed(cache_key, kept, timeout=PARTS_TIMEOUT)
     return [kept[version.policy.pk] for version in versions]
 
 
@@ -109,10 +113,10 @@ def cache_get_compressed(key):
     return None if stored is None else pickle.loads(zlib.decompress(stored))
 
 
-def cache_set_compressed(key, value):
+def cache_set_compressed(key, value, timeout=DEFAULT_TIMEOUT):
     """Keep `value` compressed: the tables' HTML and the parts shrink about tenfold, and the
     database cache writes and reads (and PostgreSQL stores) a tenth of the bytes."""
-    cache.set(key, zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1))
+    cache.set(key, zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1), timeout)
 
 
 def parts_summary(parts):

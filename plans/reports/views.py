@@ -27,72 +27,21 @@ from plans.reports.evaluation import (
     result_values,
     year_revisions,
 )
-from plans.reports.exports import (
-    REPORT_PART_NAME,
-    report_has_period,
-    report_part,
-    report_workbook_of_parts,
-    report_years,
-)
-from plans.reports.jinja import render_tables, templates_version
-from plans.reports.open_data import OPEN_DATA_FILES, OPEN_DATA_FORMAT, OPEN_DATA_WRITERS
-from plans.reports.opinions import (
-    committee_view,
-    letter_digest,
-    letter_rows,
-    letter_shows_demo,
-    opinions_sheet,
-    public_letter,
-    published_letter,
-)
-from plans.reports.parts import (
-    PARTS_FORMAT,
-    cache_get_compressed,
-    cache_set_compressed,
-    parts_digest,
-    parts_summary,
-    policy_parts,
-    value_digest,
+from plans.reports.open_data import OPEN_DATA_FILES, OPEN_DATA_WRITERS
+from plans.reports.opinions import committee_view, letter_rows, public_letter, published_letter
+from plans.reports.pages import (
+    evaluation_context,
+    evaluation_tables,
+    open_data_content,
+    page_context,
+    report_xlsx_file,
 )
 from plans.reports.series import earlier_parts, successors
-from plans.reports.small_sheets import revisions_sheet
 from plans.reports.word import WORD_FORMAT, WordReport
 from plans.reports.word import report_docx as word_report_docx
 from plans.revisions import status_note
 from plans.views.common import get_plan_for_year, redirect_to_default_year
 from projects.models import Project, ProjectProgress
-
-
-def _page_context(plan, year):
-    return {
-        "plan": plan,
-        "year": year,
-        "plans": Plan.objects.all(),
-        "is_final_year": year == plan.last_fiscal_year,
-    }
-
-
-def _cached(published, name, year, build):
-    """What `build()` returns, built once per published version of the plan and kept in the
-    cache (settings.CACHES) until the plan changes. Only what is the same for every viewer is
-    kept: a table, a file, a flag; never a page with someone's name or links in it."""
-    return cache.get_or_set(f"reports.{name}.{year}.{published.key}", build)
-
-
-def _cached_compressed(published, name, year, build):
-    """`_cached`, kept compressed (`parts.cache_set_compressed`): for the tables' HTML."""
-    key = f"reports.{name}.{year}.{published.key}"
-    value = cache_get_compressed(key)
-    if value is None:
-        value = build()
-        cache_set_compressed(key, value)
-    return value
-
-
-# Jinja2 templates (jinja_templates/): the overview's tables and the print report's body, a
-# summary of the plan rendered for each view and a part per policy kept in the cache.
-OVERVIEW_TABLES = ("reports/overview_summary.html", "reports/overview_policy.html")
-REPORT_BODY = ("reports/report_cover.html", "reports/report_policy.html")
 
 PLAN_CODE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
@@ -115,35 +64,16 @@ def dashboard_default(request):
 TABLES_PLACE = f"<!--tables-{secrets.token_hex(16)}-->"
 
 
-def _evaluation_page(request, code, year, template_name, tables_templates, committee, extra=None):
+def _evaluation_page(request, code, year, template_name, page, committee, extra=None):
     """The overview and the print report: the plan's evaluation for the year. Their large
-    tables, the same for every viewer, are rendered with Jinja2 (several times faster than
-    Django's templates on thousands of rows) and kept in the cache until the plan's published
-    version changes; the page around them is rendered for each request. After a change, only
-    the changed policies' parts are built anew (`_tables`).
-
-    The tables are kept as the page's UTF-8 bytes and put into the rendered page as they are:
+    tables, the same for every viewer, come from the cache (`pages.evaluation_tables`); the page
+    around them is rendered for each request, and the tables' bytes are put into it as they are:
     a large report's megabytes are neither decoded, joined into the template's output, nor
     encoded again on each view."""
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)  # read before the policies' versions
-    kind = plan.report_kind(year)
-    context = _page_context(plan, year) | {
-        "years": range(plan.first_fiscal_year, year + 1),
-        "plan_years": plan.fiscal_years,
-        # The report's date of issue is its data's: the same data always prints the same date.
-        "issued_on": format_date(published.changed_at),
-        "kind": kind,
-        "report_kind": kind.label,
-        "kind_description": plan.report_kind_description(year),
-    }
-    # The kind is part of the tables' key: setting another mid-term year changes what a year's
-    # tables are, whether or not the change bumped the published version. The parts' format
-    # too: tables kept by older code (as text) are not read as bytes.
-    name = f"{tables_templates[1]}.{kind.value}.{templates_version()}.{PARTS_FORMAT}"
-    tables, demo = _cached_compressed(
-        published, name, year, lambda: _tables(plan, year, name, tables_templates, context)
-    )
+    context = evaluation_context(plan, year, published)
+    tables, demo = evaluation_tables(plan, year, page, published=published, context=context)
     # The committee's opinions are rendered for each request: what one sees depends on who
     # reads (plans/reports/opinions.py).
     context |= committee(request.user, plan, year) | (extra(plan, year) if extra else {})
@@ -156,27 +86,6 @@ def _evaluation_page(request, code, year, template_name, tables_templates, commi
     # Escaped as it was rendered (autoescape on, Django's entities).
     response.content = b"".join([before, tables, after])
     return response
-
-
-def _tables(plan, year, name, tables_templates, context):
-    """The tables' HTML (UTF-8 bytes) and whether they show demo data: a part per policy, kept
-    in the cache until that policy's published version changes (`parts.policy_parts`), after
-    the plan's summary added up from the parts."""
-    summary_template, policy_template = tables_templates
-    parts = policy_parts(
-        plan,
-        year,
-        name,
-        lambda policy: render_tables(
-            policy_template, context | {"policy_evaluation": policy}
-        ).encode(),
-    )
-    summary = parts_summary(parts)
-    # The published 意見書 and its responses, made up by the demo command, count too.
-    letter = published_letter(plan, year)
-    demo = summary.demo or letter_shows_demo(letter, letter_rows(plan, year, letter))
-    summary_html = render_tables(summary_template, context | {"summary": summary, "demo": demo})
-    return b"".join([summary_html.encode(), *(part.content for part in parts)]), demo
 
 
 def _opinions_seen(user, plan, year):
@@ -194,7 +103,7 @@ def _opinions_published(user, plan, year):
 @login_required
 def overview(request, code, year):
     return _evaluation_page(
-        request, code, year, "reports/overview.html", OVERVIEW_TABLES, _opinions_seen
+        request, code, year, "reports/overview.html", "overview", _opinions_seen
     )
 
 
@@ -255,7 +164,7 @@ def indicator_page(request, code, year, pk):
     return render(
         request,
         "reports/indicator.html",
-        _page_context(plan, year)
+        page_context(plan, year)
         | {
             "indicator": indicator,
             "achievement": achievement,
@@ -345,7 +254,7 @@ def measure_page(request, code, year, pk):
     return render(
         request,
         "reports/measure.html",
-        _page_context(plan, year)
+        page_context(plan, year)
         | {
             "measure": measure,
             "rows": rows,
@@ -387,7 +296,7 @@ def project_page(request, code, year, pk):
     return render(
         request,
         "reports/project.html",
-        _page_context(plan, year)
+        page_context(plan, year)
         | {
             "project": project,
             "grade": grade,
@@ -407,7 +316,7 @@ def report_page(request, code, year):
         code,
         year,
         "reports/report.html",
-        REPORT_BODY,
+        "report",
         _opinions_published,
         extra=lambda plan, year: {"year_revisions": year_revisions(plan, year)},
     )
@@ -437,54 +346,12 @@ def css_string(text):
 
 @login_required
 def report_xlsx(request, code, year):
-    """The .xlsx report: the file is kept under the digest of the parts it is assembled from
-    (`_report_workbook`), and each published version of the plan remembers that key, so a
-    repeat view reads two entries and a change that altered no part reuses the file."""
     plan = get_plan_for_year(code, year)
-    published = plan_published_version(plan)
-    kind = plan.report_kind(year).value  # another mid-term year changes the file's title
-    version_key = f"reports.{REPORT_PART_NAME}.file-key.{kind}.{year}.{published.key}"
-    file_key = cache.get(version_key)
-    workbook = None if file_key is None else cache.get(file_key)
-    if workbook is None:  # a new version, or the file culled from the cache
-        file_key, workbook = _report_workbook(plan, year, f"{REPORT_PART_NAME}.{kind}")
-        cache.set(version_key, file_key)
     return download_response(
-        workbook,
+        report_xlsx_file(plan, year),
         filename=report_filename(plan, year, "xlsx"),
         fallback=f"{plan.code}-{year}-report.xlsx",
     )
-
-
-def _report_workbook(plan, year, name):
-    """The .xlsx (its cache key and bytes) from each policy's rows, kept per policy as sheet
-    XML: after a change of one policy only that one is evaluated and written, and the file is
-    assembled anew; after a change that altered no part nor the sheets written whole (a year's
-    lock) the file assembled from the same parts is taken again."""
-    years = report_years(plan, year)
-    period = report_has_period(plan, year)
-    parts = policy_parts(
-        plan, year, name, lambda policy: report_part(policy, year, years, period=period)
-    )
-    letter = published_letter(plan, year)
-    shown = letter_rows(plan, year, letter)
-    committee = opinions_sheet(plan, year, letter, shown)
-    # 計画の見直し only in a year with revisions (the print report says "none"; a data file
-    # leaves the sheet out rather than carry an empty one).
-    revisions = year_revisions(plan, year)
-    extra = [revisions_sheet(plan, year, revisions)] if revisions else []
-    # The sheets written whole are in the file's key with the parts: the same parts with
-    # another 意見書 or another revision make another file.
-    sheets = value_digest(revisions)
-    digest = f"{parts_digest(plan, parts)}.{letter_digest(letter, shown)}.{sheets}"
-    file_key = f"reports.{name}.file.{plan.pk}.{year}.{digest}"
-    workbook = cache.get(file_key)
-    if workbook is None:
-        workbook = report_workbook_of_parts(
-            plan, year, [part.content for part in parts], extra_sheets=[*extra, committee]
-        )
-        cache.set(file_key, workbook)
-    return file_key, workbook
 
 
 # Published on purpose once the year's report is (the year locked): no login.
@@ -528,10 +395,8 @@ def report_docx(request, code, year):
     plan = get_plan_for_year(code, year)
     published = plan_published_version(plan)
     name = f"docx-{WORD_FORMAT}.{plan.report_kind(year).value}"
-    document = _cached(
-        published,
-        name,
-        year,
+    document = cache.get_or_set(
+        f"reports.{name}.{year}.{published.key}",
         lambda: word_report_docx(_word_report(plan, year, published)),
     )
     return download_response(
@@ -557,14 +422,8 @@ def open_data(request, code, kind):
     validators = {"ETag": quote_etag(published.key), "Last-Modified": http_date(changed_at)}
     response = get_conditional_response(request, etag=validators["ETag"], last_modified=changed_at)
     if response is None:
-        year = plan.last_fiscal_year
-        write, filename = OPEN_DATA_WRITERS[kind]
-        content = _cached(
-            published,
-            f"open-{kind}-{OPEN_DATA_FORMAT}",
-            year,
-            lambda: write(plan_evaluation(plan, year)),
-        )
+        _, filename = OPEN_DATA_WRITERS[kind]
+        content = open_data_content(plan, kind, published=published)
         response = download_response(
             content, filename=filename.format(code=plan.code), inline=kind == "json", public=True
         )
