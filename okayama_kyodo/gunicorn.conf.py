@@ -14,11 +14,12 @@ def post_worker_init(worker):
     from django.urls import resolve
 
     from plans.reports.jinja import templates_version
-    from plans.reports.views import OVERVIEW_TABLES, REPORT_BODY
+    from plans.reports.pages import EVALUATION_TABLES
 
     resolve("/")  # imports the URLs and every view now rather than on the first request
-    for name in (*OVERVIEW_TABLES, *REPORT_BODY):  # compiled once, kept by Jinja2's environment
-        get_template(name, using="jinja2")
+    for names in EVALUATION_TABLES.values():  # compiled once, kept by Jinja2's environment
+        for name in names:
+            get_template(name, using="jinja2")
     templates_version()  # read once
     gc.collect()
     gc.freeze()

@@ -212,3 +212,23 @@ print("|".join([css, str(response.status_code), response["Cache-Control"],
     _css, status, cache_control, encoding = served.stdout.strip().split("|")
     assert (status, encoding) == ("200", "gzip")
     assert "max-age=315360000" in cache_control and "immutable" in cache_control
+
+
+def test_the_gunicorn_workers_start(tmp_path):
+    """The worker hook of okayama_kyodo/gunicorn.conf.py loads what it names (in a process of its
+    own: it freezes that process's objects)."""
+    hook = (
+        "import runpy, gc, django; django.setup(); "
+        "runpy.run_path('okayama_kyodo/gunicorn.conf.py')['post_worker_init'](None); "
+        "print(gc.get_freeze_count() > 0)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", hook],
+        cwd=settings.BASE_DIR,
+        env=os.environ | {"DJANGO_SETTINGS_MODULE": "okayama_kyodo.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "True"
