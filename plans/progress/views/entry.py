@@ -146,7 +146,7 @@ def entry_page(request, code, year, kind, pk):
         "plan_year": plan_year,
         "closed_reason": entry_closed_reason(plan_year, request.user, entry),
         "can_withdraw": withdraw_refusal(plan_year, request.user, entry) is None,
-        "self_approval_refused": self_approval_refusal(request.user, entry),
+        "self_approval_refused": self_approval_refusal(request.user, entry, plan),
         "deadline_message": deadline_message(plan_year),
         "is_admin": is_plan_admin(request.user),
         "history": history_rows(entry) if entry else [],
@@ -192,12 +192,15 @@ def _indicator_context(plan, year, indicator, entry, form):
     counted = others + ([current] if current else [])
     achievement = indicator_achievement(indicator, plan, year, counted)
     value = current.value if current else None
+    earlier = [result for result in results if result.fiscal_year < year]
     return {
-        "earlier_results": [result for result in results if result.fiscal_year < year],
+        "earlier_results": earlier,
         "achievement": achievement,
         "preview_from_typed": typed,
         "terms": indicator.terms(year),  # the baseline and target in force (見直し)
-        "warnings": INDICATORS.warnings(indicator, year, value) if value is not None else [],
+        "warnings": (
+            INDICATORS.warnings(indicator, year, value, earlier) if value is not None else []
+        ),
     }
 
 
