@@ -26,7 +26,8 @@ import hashlib
 import pickle
 import zlib
 from dataclasses import dataclass, fields
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -42,7 +43,7 @@ from plans.reports.evaluation import (
 )
 
 # Raised when what a part holds changes shape, so that parts kept by older code are not read.
-PARTS_FORMAT = 5
+PARTS_FORMAT = 6
 # A month, not the cache's day: the parts are kept per plan, year and page, not per version,
 # and a plan nobody read for a day must not be built whole again for the next reader.
 PARTS_TIMEOUT = 30 * 24 * 60 * 60
@@ -55,9 +56,21 @@ class PolicyPart:
     number: int  # the policy's, for the report's contents and summary
     title: str
     content: Any  # what the page shows of the policy: its HTML's bytes, or the .xlsx's rows
-    achievements: tuple  # of its indicators, for the plan's totals
-    project_grades: dict  # project pk -> Grade: a project under two policies counts once
+    achievements: tuple  # Counted, of its indicators, for the plan's totals
+    project_grades: dict  # project pk -> grade's value: a project under two policies counts once
     demo: bool  # shows a value made up by the demo command
+
+
+class Counted(NamedTuple):
+    """What the plan's totals take of an indicator's achievement (`achievement.rollup`). Kept
+    in the cache with every part, read and written on every first view after a change: plain
+    values pickle and unpickle several times faster than an Achievement with its enumerations,
+    and a grade is kept as its value for the same reason."""
+
+    grade: str
+    capped_progress: Decimal | None
+    has_value: bool
+    regressed: bool
 
 
 @dataclass(frozen=True)
@@ -229,7 +242,10 @@ def _part(key, digest, policy, content):
         number=policy.policy.number,
         title=policy.policy.title,
         content=content,
-        achievements=tuple(item.achievement for item in policy.indicators),
-        project_grades={project.project.pk: project.grade for project in projects},
+        achievements=tuple(
+            Counted(a.grade.value, a.capped_progress, a.has_value, a.regressed)
+            for a in (item.achievement for item in policy.indicators)
+        ),
+        project_grades={project.project.pk: project.grade.value for project in projects},
         demo=policy.shows_demo,
     )
