@@ -16,7 +16,7 @@ data at least as new as its key, never older.
 
 Once the writer's transaction commits, a change of more than one policy calls the functions
 named in settings.PUBLISHED_CHANGE_HOOKS with the plan's pk: the reports build there the pages
-read recently (plans/reports/prebuild.py), so that the first reader after a plan-wide change
+read recently (plans/reports/pages.py), so that the first reader after a plan-wide change
 does not wait for every policy to be built. A change of one policy leaves its part to the next
 reader, who builds that one alone.
 """

@@ -86,6 +86,13 @@ def evaluation_context(plan, year, published):
     }
 
 
+def version_key(published, name, year):
+    """The cache key of what `name` shows of a year for one published version of the plan.
+    Only what is the same for every viewer is kept under it: a table, a file, a flag; never a
+    page with someone's name or links in it."""
+    return f"reports.{name}.{year}.{published.key}"
+
+
 def evaluation_tables(plan, year, page, *, published=None, context=None):
     """The tables of the overview or the print report (`page`: "overview", "report") as UTF-8
     bytes, and whether they show demo data. Rendered with Jinja2 (several times faster than
@@ -98,7 +105,7 @@ def evaluation_tables(plan, year, page, *, published=None, context=None):
     # tables are, whether or not the change bumped the published version. The parts' format
     # too: tables kept by older code (as text) are not read as bytes.
     name = f"{templates[1]}.{context['kind'].value}.{templates_version()}.{PARTS_FORMAT}"
-    key = f"reports.{name}.{year}.{published.key}"
+    key = version_key(published, name, year)
     tables = cache_get_compressed(key)
     if tables is None:
         _viewed(plan, page, year)
@@ -134,13 +141,13 @@ def report_xlsx_file(plan, year):
     repeat view reads two entries and a change that altered no part reuses the file."""
     published = plan_published_version(plan)
     kind = plan.report_kind(year).value  # another mid-term year changes the file's title
-    version_key = f"reports.{REPORT_PART_NAME}.file-key.{kind}.{year}.{published.key}"
-    file_key = cache.get(version_key)
+    file_key_key = version_key(published, f"{REPORT_PART_NAME}.file-key.{kind}", year)
+    file_key = cache.get(file_key_key)
     workbook = None if file_key is None else cache.get(file_key)
     if workbook is None:  # a new version, or the file culled from the cache
         _viewed(plan, "xlsx", year)
         file_key, workbook = _report_workbook(plan, year, f"{REPORT_PART_NAME}.{kind}")
-        cache.set(version_key, file_key)
+        cache.set(file_key_key, file_key)
     return workbook
 
 
@@ -180,7 +187,7 @@ def open_data_content(plan, kind, *, published=None):
     year, kept per published version."""
     published = published or plan_published_version(plan)
     year = plan.last_fiscal_year
-    key = f"reports.open-{kind}-{OPEN_DATA_FORMAT}.{year}.{published.key}"
+    key = version_key(published, f"open-{kind}-{OPEN_DATA_FORMAT}", year)
     content = cache.get(key)
     if content is None:
         _viewed(plan, f"open-{kind}", year)

@@ -35,6 +35,7 @@ from plans.reports.pages import (
     open_data_content,
     page_context,
     report_xlsx_file,
+    version_key,
 )
 from plans.reports.series import earlier_parts, successors
 from plans.reports.word import WORD_FORMAT, WordReport
@@ -396,7 +397,7 @@ def report_docx(request, code, year):
     published = plan_published_version(plan)
     name = f"docx-{WORD_FORMAT}.{plan.report_kind(year).value}"
     document = cache.get_or_set(
-        f"reports.{name}.{year}.{published.key}",
+        version_key(published, name, year),
         lambda: word_report_docx(_word_report(plan, year, published)),
     )
     return download_response(
