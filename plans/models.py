@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from indicators.achievement import Thresholds
+from plans.constraints import ConstraintsJudgedInPython
 from plans.fiscal_years import format_fiscal_year
 
 # Fiscal years are stored as the calendar year they start in (2021 = 2021年度 = 令和3年度).
@@ -402,7 +403,7 @@ class YearlyEntryQuerySet(models.QuerySet):
         return self.filter(**{self.model.target_field: target}, fiscal_year=fiscal_year).first()
 
 
-class YearlyEntry(models.Model):
+class YearlyEntry(ConstraintsJudgedInPython, models.Model):
     """What every yearly entry (an indicator's result, a project's progress, a measure's
     assessment) shares: a fiscal year and a review.
 

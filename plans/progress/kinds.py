@@ -36,6 +36,20 @@ class Kind:
         """Why the item takes no entry in the year (not in the plan that year), or None."""
         return None
 
+    # Where a target names its plan: on itself, or on the object this attribute names.
+    plan_holder = None
+
+    def plan_of(self, target):
+        holder = getattr(target, self.plan_holder) if self.plan_holder else target
+        return holder.plan
+
+    def plan_known(self, target, plan):
+        """`target`, holding `plan` (its plan, read already): its checks and its entries'
+        validation read the plan from there instead of the database."""
+        holder = getattr(target, self.plan_holder) if self.plan_holder else target
+        holder.plan = plan
+        return target
+
 
 class RevisedKind(Kind):
     """A kind whose items can be added mid-plan or ended (見直し): `targets(plan, fiscal_year)`
@@ -84,6 +98,7 @@ class IndicatorKind(RevisedKind):
     target_field = IndicatorResult.target_field
     template_name = "progress/indicator_entry.html"
     review_template = "progress/review/_indicator.html"
+    plan_holder = "policy"
 
     def targets(self, plan, fiscal_year=None):
         """The plan's indicators (those active in `fiscal_year` when given), in plan order."""
@@ -94,9 +109,6 @@ class IndicatorKind(RevisedKind):
             .prefetch_related("yearly_targets"),
             fiscal_year,
         )
-
-    def plan_of(self, indicator):
-        return indicator.policy.plan
 
     def target_of(self, result):
         return result.indicator
@@ -177,9 +189,6 @@ class ProjectKind(RevisedKind, RequiredFieldsKind):
             fiscal_year,
         )
 
-    def plan_of(self, project):
-        return project.plan
-
     def target_of(self, progress):
         return progress.project
 
@@ -200,6 +209,7 @@ class MeasureKind(RequiredFieldsKind):
     target_field = MeasureAssessment.target_field
     template_name = "progress/measure_entry.html"
     review_template = "progress/review/_measure.html"
+    plan_holder = "policy"
     REQUIRED = {"assessment": "施策の評価", "direction": "今後の取組方針"}
 
     def targets(self, plan, fiscal_year=None):
@@ -208,9 +218,6 @@ class MeasureKind(RequiredFieldsKind):
             .select_related("department")
             .order_by("policy__number", "number")
         )
-
-    def plan_of(self, measure):
-        return measure.policy.plan
 
     def target_of(self, assessment):
         return assessment.measure
@@ -256,9 +263,6 @@ class ResponseKind(RequiredFieldsKind):
         if not CommitteeOpinion.objects.filter(pk=opinion.pk).published().exists():
             return "意見書が公表されるまで、市の対応は入力できません。"
         return None
-
-    def plan_of(self, opinion):
-        return opinion.plan
 
     def target_of(self, response):
         return response.opinion

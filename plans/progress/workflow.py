@@ -185,11 +185,38 @@ def entry_refusal(*, kind, plan_year, user, current, entry, version, submit, res
 
 
 def _entries_of(kind, targets, fiscal_year, *, for_update):
-    """The stored entries of `targets` for the year, by target id; locked with `for_update`."""
-    entries = kind.entry_model.objects.for_targets(targets).for_year(fiscal_year)
+    """The stored entries of `targets` for the year, by target id; locked with `for_update`.
+
+    Each entry holds its target as given (not read again): the rules and the validation read
+    it, its revisions and its plan from there.
+    """
+    by_pk = {target.pk: target for target in targets}
+    entries = kind.entry_model.objects.for_targets(list(by_pk)).for_year(fiscal_year)
     if for_update:
         entries = entries.select_for_update()
-    return {getattr(entry, f"{kind.target_field}_id"): entry for entry in entries}
+    stored = {}
+    for entry in entries:
+        target = by_pk[getattr(entry, f"{kind.target_field}_id")]
+        setattr(entry, kind.target_field, target)
+        stored[target.pk] = entry
+    return stored
+
+
+def _validated(entry):
+    """`entry.full_clean()`, but for the foreign keys to objects in hand.
+
+    The target and the people an entry names were read in this request (the target with its
+    rules, the user logged in), so asking the database whether they exist is one query each for
+    nothing; the database's foreign keys still refuse a row whose target was deleted meanwhile.
+    The unique constraint (one entry per item and year) is the database's too: a concurrent
+    first save is an IntegrityError, which the callers turn into a conflict.
+    """
+    in_hand = [
+        field.name
+        for field in entry._meta.concrete_fields
+        if field.is_relation and field.is_cached(entry) and getattr(entry, field.name) is not None
+    ]
+    entry.full_clean(exclude=in_hand, validate_unique=False)
 
 
 def _entry_with(kind, target, fiscal_year, current, values):
@@ -249,7 +276,7 @@ def entry_save(*, kind, target, fiscal_year, user, values, version, submit=False
     if refusal:
         raise refusal
     _mark_entered(entry, user, submit)
-    entry.full_clean(validate_unique=False)
+    _validated(entry)
     try:
         with transaction.atomic():
             _record(entry, user, "entry.submit" if submit else "entry.save")
@@ -336,7 +363,7 @@ def _submission_checked(kind, plan_year, user, submission, stored):
     if refusal is None and changed:
         _mark_entered(entry, user, submit=True)
         try:
-            entry.full_clean(validate_unique=False)
+            _validated(entry)
         except ValidationError as error:
             refusal = WorkflowError(" ".join(error.messages))
     return entry, SubmissionOutcome(created=current is None, changed=changed, refusal=refusal)
