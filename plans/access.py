@@ -22,9 +22,45 @@ def is_plan_admin(user):
 
 
 def _group_names(user):
+    return _memberships(user)[0]
+
+
+def _memberships(user):
+    """The names of the user's groups and the user's departments (by name): one query for both,
+    read once per request. Nearly every page asks both (the menu shows what a role may do)."""
     if not user.is_authenticated or not user.is_active:
-        return frozenset()
-    return _cached(user, "groups", lambda: frozenset(user.groups.values_list("name", flat=True)))
+        return frozenset(), ()
+    return _cached(user, "memberships", lambda: _memberships_read(user))
+
+
+def _memberships_read(user):
+    from django.contrib.auth.models import Group
+    from django.db.models import BooleanField, CharField, Value
+
+    from plans.models import Department
+
+    groups = (
+        Group.objects.filter(user=user)
+        .order_by()
+        .values_list(
+            Value("group", output_field=CharField()),
+            "pk",
+            "name",
+            Value(False, output_field=BooleanField()),
+        )
+    )
+    departments = (
+        Department.objects.filter(members=user)
+        .order_by()
+        .values_list(Value("department", output_field=CharField()), "pk", "name", "is_demo")
+    )
+    names, mine = set(), []
+    for kind, pk, name, is_demo in groups.union(departments, all=True).order_by("name"):
+        if kind == "group":
+            names.add(name)
+        else:
+            mine.append(Department.from_db(None, ["id", "name", "is_demo"], (pk, name, is_demo)))
+    return frozenset(names), tuple(mine)
 
 
 def is_committee_member(user):
@@ -48,13 +84,14 @@ def require_chair(user):
         raise PermissionDenied("意見書の取りまとめと公表は委員長だけが行えます。")
 
 
+def user_departments(user):
+    """The departments whose indicators and projects the user enters, by name."""
+    return _memberships(user)[1]
+
+
 def department_ids(user):
-    """The departments whose indicators and projects the user enters."""
-    if not user.is_authenticated or not user.is_active:
-        return frozenset()
-    return _cached(
-        user, "departments", lambda: frozenset(user.departments.values_list("pk", flat=True))
-    )
+    """The ids of `user_departments`."""
+    return frozenset(department.pk for department in user_departments(user))
 
 
 def can_enter(user, target):

@@ -4,6 +4,7 @@ work list, the plan office's review page and the reminder mails."""
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from plans.dates import format_date
@@ -49,24 +50,32 @@ class YearItem:
         return self.status in STILL_TO_DO
 
 
-def year_items(plan, fiscal_year, *, departments=None):
+def year_items(plan, fiscal_year, *, departments=None, details=True):
     """Every indicator and project of the plan active in the year (見直し) with its entry for
     the year, in plan order.
 
-    `departments` (ids) limits them to those departments. Two queries per kind.
+    `departments` (ids) limits them to those departments. One query per kind, the entries
+    joined to their targets; with `details`, the targets' yearly targets and revisions too (the
+    review's grades need them, a work list does not).
     """
     items = []
     for kind in KINDS.values():
         targets = kind.targets_for_year(plan, fiscal_year)
         if departments is not None:
             targets = kind.of_departments(targets, departments)
-        entries = {
-            getattr(entry, f"{kind.target_field}_id"): entry
-            for entry in kind.entry_model.objects.for_targets(targets)
-            .for_year(fiscal_year)
-            .select_related("entered_by")
-        }
-        items.extend(YearItem(kind, target, entries.get(target.pk)) for target in targets)
+        if not details:
+            targets = targets.prefetch_related(None)
+        entries = kind.entry_model._meta.get_field(kind.target_field).related_query_name()
+        targets = targets.annotate(
+            year_entry=FilteredRelation(
+                entries, condition=Q(**{f"{entries}__fiscal_year": fiscal_year})
+            )
+        ).select_related("year_entry__entered_by")
+        for target in targets:
+            entry = getattr(target, "year_entry", None)  # not set when there is no entry
+            if entry is not None:
+                setattr(entry, kind.target_field, target)
+            items.append(YearItem(kind, target, entry))
     return items
 
 

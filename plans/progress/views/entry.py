@@ -8,7 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from plans.access import can_enter, department_ids, is_plan_admin, require_entry_role
+from plans.access import (
+    can_enter,
+    department_ids,
+    is_plan_admin,
+    require_entry_role,
+    user_departments,
+)
 from plans.fiscal_years import format_fiscal_year
 from plans.models import EntryStatus, Plan
 from plans.progress.entries import deadline_message, status_counts, year_items
@@ -54,9 +60,9 @@ def my_work_default(request):
 def my_work(request, code, year):
     require_entry_role(request.user)
     plan = get_plan_for_year(code, year)
-    items = year_items(plan, year, departments=_user_departments(request.user))
+    items = year_items(plan, year, departments=_user_departments(request.user), details=False)
     plan_year = plan_year_get(plan, year)
-    departments = list(request.user.departments.all())
+    departments = user_departments(request.user)
     return render(
         request,
         "progress/my_work.html",
@@ -86,7 +92,7 @@ def _get_item(request, code, year, kind_slug, pk):
     require_entry_role(request.user)
     plan = get_plan_for_year(code, year)
     kind = KINDS[kind_slug]
-    target = get_object_or_404(kind.targets_for_year(plan, year), pk=pk)
+    target = kind.plan_known(get_object_or_404(kind.targets_for_year(plan, year), pk=pk), plan)
     if not can_enter(request.user, target):
         department = target.department or "協働推進課"
         raise PermissionDenied(
@@ -99,10 +105,10 @@ def _get_item(request, code, year, kind_slug, pk):
 @login_required
 def entry_page(request, code, year, kind, pk):
     plan, kind, target = _get_item(request, code, year, kind, pk)
-    entry = kind.entry_model.objects.of(target, year)
     form_class = kind.form_class()
     action = request.POST.get("action", "save")
     conflict = None
+    entry = None  # read below when the page is shown: a save that succeeds reads it locked
     if request.method == "POST":
         form = form_class(request.POST, target=target)
         if form.is_valid() and action in ("save", "submit"):
@@ -131,7 +137,8 @@ def entry_page(request, code, year, kind, pk):
                 done = "を提出しました" if action == "submit" else "の下書きを保存しました"
                 messages.success(request, f"「{target}」の{format_fiscal_year(year)}分{done}。")
                 return redirect(request.path)
-    else:
+    entry = entry or kind.entry_model.objects.of(target, year)
+    if request.method != "POST":
         form = form_class(initial=form_class.initial_for(entry), target=target)
 
     plan_year = plan_year_get(plan, year)
