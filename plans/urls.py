@@ -40,6 +40,7 @@ urlpatterns = [
     path(f"entry/{year}/", entry.my_work, name="my_work_year"),
     path(f"entry/{item}/", entry.entry_page, name="entry"),
     path(f"entry/{item}/withdraw/", entry.withdraw, name="entry_withdraw"),
+    path(f"entry/{item}/history/", entry.entry_history, name="entry_history"),
     path("committee/", committee.committee_default, name="committee_default"),
     path(f"committee/{year}/", committee.committee_year, name="committee"),
     path(f"committee/{year}/opinions/new/", committee.opinion_page, name="opinion_new"),

@@ -1,5 +1,6 @@
 """What department staff, the plan office and others can do on the entry and review pages."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,6 +12,8 @@ from django.utils.html import strip_tags
 
 from indicators.models import Indicator, IndicatorResult
 from plans.models import EntryStatus, PlanYear
+from plans.progress.kinds import INDICATORS
+from plans.progress.workflow import entry_save
 from projects.models import Project, ProjectProgress
 
 YEAR = 2024
@@ -91,6 +94,11 @@ def requests(setup):
         "own entry": ("get", entry_url(setup, setup["own"]), None),
         "own project": ("get", entry_url(setup, setup["own_project"], "projects"), None),
         "other's entry": ("get", entry_url(setup, setup["other"]), None),
+        "other's history": (
+            "get",
+            url("plans:entry_history", setup, "indicators", setup["other"].pk),
+            None,
+        ),
         "save own": ("post", entry_url(setup, setup["own"]), VALID_POST),
         "save other's": ("post", entry_url(setup, setup["other"]), VALID_POST | {"version": "1"}),
         "withdraw other's": (
@@ -121,6 +129,7 @@ EXPECTED = {
     "own entry": (200, 200, 403, LOGIN),
     "own project": (200, 200, 403, LOGIN),
     "other's entry": (200, 403, 403, LOGIN),
+    "other's history": (200, 403, 403, LOGIN),
     "save own": (302, 302, 403, LOGIN),
     "save other's": (200, 403, 403, LOGIN),  # admin: refused in the form (submitted)
     "withdraw other's": (302, 403, 403, LOGIN),
@@ -318,6 +327,45 @@ def test_the_second_of_two_people_editing_is_refused_and_sees_the_other_change(s
     assert IndicatorResult.objects.get(indicator=setup["own"], fiscal_year=YEAR).value == Decimal(
         "49.9"
     )
+
+
+@pytest.mark.django_db
+def test_the_entry_page_shows_the_latest_changes_and_the_history_page_every_one(
+    setup, monkeypatch
+):
+    own = setup["own"]
+    for number in range(1, 14):
+        entry_save(
+            kind=INDICATORS, target=own, fiscal_year=YEAR, user=setup["staff_a"],
+            values={"value": Decimal(number), "analysis": f"第{number}版"}, version=number - 1,
+        )  # fmt: skip
+    staff = client_for(setup["staff_a"])
+    html = staff.get(entry_url(setup, own)).content.decode()
+    history_url = url("plans:entry_history", setup, "indicators", own.pk)
+    shown = re.findall(r"実績値: <span[^>]*>[^<]*</span> → ([0-9.]+)", html)
+    assert shown == [str(number) for number in range(13, 3, -1)]  # the latest ten, newest first
+    assert "最新の10件を表示しています" in html and f'href="{history_url}"' in html
+
+    monkeypatch.setattr("plans.progress.views.entry.HISTORY_PAGE_SIZE", 5)
+    pages = [staff.get(history_url, {"page": number}) for number in (1, 2, 3)]
+    texts = [visible_text(page.content.decode()) for page in pages]
+    assert all(page.status_code == 200 for page in pages)
+    assert "全13件(新しい順)。1〜5件目" in texts[0] and "11〜13件目" in texts[2]
+    values = [
+        re.findall(r"実績値: (?:\(空欄\)|[0-9.]+) → ([0-9.]+)", text) for text in texts
+    ]
+    # Each change once; the last of a page is measured against the first of the next.
+    assert values == [["13", "12", "11", "10", "9"], ["8", "7", "6", "5", "4"], ["3", "2", "1"]]
+    assert texts[2].count("作成") == 1 and "実績値: (空欄) → 1" in texts[2]
+    assert staff.get(history_url, {"page": 99}).status_code == 200  # the last page
+
+
+@pytest.mark.django_db
+def test_an_item_never_entered_has_no_history_page(setup):
+    response = client_for(setup["staff_a"]).get(
+        url("plans:entry_history", setup, "projects", setup["own_project"].pk)
+    )
+    assert response.status_code == 404
 
 
 @pytest.mark.django_db

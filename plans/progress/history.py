@@ -33,6 +33,9 @@ HIDDEN_FIELDS = {
     "fiscal_year",
 }
 HISTORY_LIMIT = 100
+# The entry page shows the latest changes; the item's history page shows all, a page at a time.
+HISTORY_ON_ENTRY_PAGE = 10
+HISTORY_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -67,17 +70,22 @@ def _display(model, field_name, value):
     return str(value)
 
 
-def history_rows(instance):
-    """The newest first; each row lists the fields that changed in it."""
-    model = type(instance)
-    records = list(
-        instance.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : HISTORY_LIMIT + 1
-        ]
-    )
+def history_records(instance):
+    """The instance's history records, newest first."""
+    return instance.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+def history_rows(instance, limit=HISTORY_LIMIT):
+    """The newest `limit` changes first; each row lists the fields that changed in it."""
+    return rows_of(type(instance), list(history_records(instance)[: limit + 1]), limit)
+
+
+def rows_of(model, records, limit):
+    """Rows for the first `limit` of `records` (newest first); a record after them, when given,
+    is what the last row's changes are measured against."""
     rows = []
     for record, older in zip(records, [*records[1:], None], strict=True):
-        if len(rows) == HISTORY_LIMIT:
+        if len(rows) == limit:
             break
         if older is None:
             changes = [

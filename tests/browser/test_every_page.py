@@ -169,6 +169,10 @@ def portal_pages(role, data, personas):
             "plans:entry",
             args=[code, 2025, "indicators", data["indicators"]["SNSのフォロワー数"].pk],
         ),
+        "変更履歴(差戻しの成果指標)": reverse(
+            "plans:entry_history",
+            args=[code, 2025, "indicators", data["indicators"]["SNSのフォロワー数"].pk],
+        ),
         "入力(事業)": reverse("plans:entry", args=[code, 2025, "projects", data["project"].pk]),
         "入力(施策の評価)": reverse(
             "plans:entry", args=[code, 2025, "measures", data["measure"].pk]

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +19,12 @@ from plans.access import (
 from plans.fiscal_years import format_fiscal_year
 from plans.models import EntryStatus, Plan
 from plans.progress.entries import deadline_message, status_counts, year_items
-from plans.progress.history import history_rows
+from plans.progress.history import (
+    HISTORY_ON_ENTRY_PAGE,
+    HISTORY_PAGE_SIZE,
+    history_records,
+    rows_of,
+)
 from plans.progress.kinds import INDICATORS, KINDS
 from plans.progress.views.common import posted_version
 from plans.progress.workflow import (
@@ -137,7 +143,10 @@ def entry_page(request, code, year, kind, pk):
                 done = "を提出しました" if action == "submit" else "の下書きを保存しました"
                 messages.success(request, f"「{target}」の{format_fiscal_year(year)}分{done}。")
                 return redirect(request.path)
-    entry = entry or kind.entry_model.objects.of(target, year)
+    # The year's entry and the earlier years' in one read.
+    entries = list(kind.entry_model.objects.for_targets([target]).up_to(year))
+    entry = next((stored for stored in entries if stored.fiscal_year == year), None)
+    earlier = [stored for stored in entries if stored.fiscal_year < year]
     if request.method != "POST":
         form = form_class(initial=form_class.initial_for(entry), target=target)
 
@@ -156,18 +165,55 @@ def entry_page(request, code, year, kind, pk):
         "self_approval_refused": self_approval_refusal(request.user, entry, plan),
         "deadline_message": deadline_message(plan_year),
         "is_admin": is_plan_admin(request.user),
-        "history": history_rows(entry) if entry else [],
+        **_latest_history(entry),
         "review_url": reverse("plans:review", args=[plan.code, year]),
     }
     if context["is_admin"] and entry is not None and entry.status == EntryStatus.SUBMITTED:
         context["next_url"] = _next_submitted_url(plan, year, kind, target)
     if kind is INDICATORS:
-        context |= _indicator_context(plan, year, target, entry, form)
+        context |= _indicator_context(plan, year, target, entry, earlier, form)
     else:
-        context["earlier_entries"] = list(
-            kind.entry_model.objects.for_targets([target]).before(year)
-        )
+        context["earlier_entries"] = earlier
     return render(request, kind.template_name, context)
+
+
+def _latest_history(entry):
+    """The latest changes for the entry page; the item's history page has them all."""
+    if entry is None:
+        return {"history": [], "history_more": False}
+    records = list(history_records(entry)[: HISTORY_ON_ENTRY_PAGE + 1])
+    return {
+        "history": rows_of(type(entry), records, HISTORY_ON_ENTRY_PAGE),
+        "history_more": len(records) > HISTORY_ON_ENTRY_PAGE,
+        "history_shown": HISTORY_ON_ENTRY_PAGE,
+    }
+
+
+@login_required
+def entry_history(request, code, year, kind, pk):
+    """Every change of an item's entry for the year, newest first, a page at a time: who may
+    open the entry page may read its whole history."""
+    plan, kind, target = _get_item(request, code, year, kind, pk)
+    entry = kind.entry_model.objects.of(target, year)
+    if entry is None:
+        raise Http404("この項目のこの年度の入力はまだありません。")
+    page = Paginator(history_records(entry), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    start = page.start_index() - 1 if page.paginator.count else 0
+    # One record past the page: what its last change is measured against.
+    records = list(history_records(entry)[start : start + HISTORY_PAGE_SIZE + 1])
+    return render(
+        request,
+        "progress/entry_history.html",
+        {
+            "plan": plan,
+            "year": year,
+            "kind": kind,
+            "target": target,
+            "entry": entry,
+            "page": page,
+            "history": rows_of(type(entry), records, HISTORY_PAGE_SIZE),
+        },
+    )
 
 
 def _next_submitted_url(plan, year, kind, target):
@@ -183,10 +229,8 @@ def _next_submitted_url(plan, year, kind, target):
     return reverse("plans:entry", args=[plan.code, year, slug, pk])
 
 
-def _indicator_context(plan, year, indicator, entry, form):
+def _indicator_context(plan, year, indicator, entry, earlier, form):
     """Earlier years, and the progress and grade that the typed (or saved) value gives."""
-    results = list(indicator.results.up_to(year))
-    others = [result for result in results if result.fiscal_year != year]
     current = entry
     typed = form.is_bound and form.is_valid()
     if typed:
@@ -196,10 +240,9 @@ def _indicator_context(plan, year, indicator, entry, form):
             value=form.cleaned_data["value"],
             not_measured=form.cleaned_data["not_measured"],
         )
-    counted = others + ([current] if current else [])
+    counted = earlier + ([current] if current else [])
     achievement = indicator_achievement(indicator, plan, year, counted)
     value = current.value if current else None
-    earlier = [result for result in results if result.fiscal_year < year]
     return {
         "earlier_results": earlier,
         "achievement": achievement,
