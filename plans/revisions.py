@@ -11,7 +11,7 @@ end on, it is left out of the year's entry lists, dashboards, reports and files.
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from plans.fiscal_years import format_fiscal_year
 from plans.models import fiscal_year_field
@@ -39,11 +39,18 @@ def is_active(revisions, fiscal_year):
 
 
 def active_in(revision_model, fiscal_year):
-    """A filter for the items of `revision_model` (by its `target_field`) active in the year."""
-    mine = revision_model.objects.filter(**{revision_model.target_field: OuterRef("pk")})
-    return ~Exists(mine.filter(kind=RevisionKind.ADDED, from_year__gt=fiscal_year)) & ~Exists(
-        mine.filter(kind__in=ENDING_KINDS, from_year__lte=fiscal_year)
-    )
+    """A filter for the items of `revision_model` (by its `target_field`) active in the year:
+    not among those added later or ended by then (`is_active` in SQL).
+
+    One uncorrelated NOT IN rather than two correlated NOT EXISTS: the same rows (the ids are
+    never NULL), a fraction of the work to build the query and to plan it, on every page that
+    lists a year's items.
+    """
+    inactive = revision_model.objects.filter(
+        Q(kind=RevisionKind.ADDED, from_year__gt=fiscal_year)
+        | Q(kind__in=ENDING_KINDS, from_year__lte=fiscal_year)
+    ).values(revision_model.target_field)
+    return ~Q(pk__in=inactive)
 
 
 def status_note(revisions):
