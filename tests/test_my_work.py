@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from indicators.models import Indicator
+from plans.access import department_ids, is_plan_admin, user_departments
 from plans.models import EntryStatus, PlanYear
 from projects.models import Project
-from tests.factories import IndicatorResultFactory, ProjectProgressFactory
+from tests.factories import DepartmentFactory, IndicatorResultFactory, ProjectProgressFactory
 from tests.test_entry_pages import client_for, visible_text
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +119,26 @@ def test_after_submitting_the_page_informs_rather_than_warns(staff_plan, persona
     assert "入力できません" not in html
     assert "alert-warning" not in html
     assert "確認待ち:" in visible_text(html)
+
+
+def test_a_person_in_two_departments_sees_both_and_their_items_and_no_other(staff_plan, personas):
+    """The groups and departments are read in one statement (plans.access): both departments
+    named in order, each one's items listed, the menu as for staff."""
+    bob, second = personas["staff_a"], DepartmentFactory(name="あおぞら課", is_demo=True)
+    second.members.add(bob)
+    project = Project.objects.filter(plan=staff_plan).order_by("pk").first()
+    Project.objects.filter(pk=project.pk).update(department=second)
+    Indicator.objects.filter(policy__number=2).update(department=personas["department_b"])
+    text = my_work(staff_plan, bob)
+    assert "担当: あおぞら課、市民協働企画課" in text
+    assert project.name in text and "所管課" in text  # two departments: a column says whose
+    assert "ESD・市民協働推進センターの相談者数" not in text  # department B's
+    assert [department.name for department in user_departments(bob)] == [
+        "あおぞら課",
+        "市民協働企画課",
+    ]
+    assert [department.is_demo for department in user_departments(bob)] == [True, False]
+    assert not is_plan_admin(bob) and department_ids(bob) == {
+        second.pk,
+        personas["department_a"].pk,
+    }

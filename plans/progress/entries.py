@@ -56,7 +56,7 @@ def year_items(plan, fiscal_year, *, departments=None, details=True):
 
     `departments` (ids) limits them to those departments. One query per kind, the entries
     joined to their targets; with `details`, the targets' yearly targets and revisions too (the
-    review's grades need them, a work list does not).
+    review's grades need them, a work list does not) and who entered each entry.
     """
     items = []
     for kind in KINDS.values():
@@ -70,7 +70,7 @@ def year_items(plan, fiscal_year, *, departments=None, details=True):
             year_entry=FilteredRelation(
                 entries, condition=Q(**{f"{entries}__fiscal_year": fiscal_year})
             )
-        ).select_related("year_entry__entered_by")
+        ).select_related("year_entry__entered_by" if details else "year_entry")
         for target in targets:
             entry = getattr(target, "year_entry", None)  # not set when there is no entry
             if entry is not None:
