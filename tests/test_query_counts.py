@@ -91,6 +91,7 @@ def test_progress_pages_read_the_same_for_a_larger_plan(plan, personas):
         MeasureProjectFactory(measure=other, project=project)
     admin, staff = client_for(personas["admin"]), client_for(personas["staff_a"])
     year = [plan.code, YEAR]
+    entered = policy.indicators.get(position=1)
     pages = [
         (admin, reverse("plans:review", args=year) + "?status=all"),
         (admin, reverse("plans:my_work_year", args=year)),
@@ -99,6 +100,7 @@ def test_progress_pages_read_the_same_for_a_larger_plan(plan, personas):
         (staff, reverse("plans:entry", args=[*year, "indicators", indicator.pk])),
         (staff, reverse("plans:entry", args=[*year, "projects", project.pk])),
         (admin, reverse("plans:entry", args=[*year, "measures", policy.measures.get().pk])),
+        (admin, reverse("plans:entry_history", args=[*year, "indicators", entered.pk])),
         (staff, reverse("plans:measure", args=[*year, policy.measures.get().pk])),
         (admin, reverse("plans:results_import", args=year)),
         (admin, reverse("plans:fill_in_file", args=[*year, "indicators", departments[0].pk])),
@@ -113,5 +115,9 @@ def test_progress_pages_read_the_same_for_a_larger_plan(plan, personas):
     for number in (4, 5, 6):
         other = MeasureFactory(policy=plan.policies.get(number=number), number=9)
         MeasureProjectFactory(measure=other, project=project)
+    result = entered.results.get(fiscal_year=YEAR)
+    for number in range(60):  # more changes than a page of the history shows
+        result.analysis = f"第{number}版"
+        result.save()
     after = [query_count(client, url) for client, url in pages]
     assert after == before
