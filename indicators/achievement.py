@@ -47,6 +47,7 @@ Progress is not capped per indicator; rollups cap it to [0, 1]. Nothing is round
 except by format_number() and format_percent(), which alone decide display precision.
 """
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -491,8 +492,10 @@ def _as_grade(grade: Grade | str | None) -> Grade:
 def count_grades(grades: Iterable[Grade | str | None]) -> dict[Grade, int]:
     """Count grades, all five included; None, "" and "-" count as NONE."""
     counts = dict.fromkeys(Grade, 0)
-    for grade in grades:
-        counts[_as_grade(grade)] += 1
+    # Counted as they come, then each distinct one read as a grade: a report counts thousands
+    # of projects' grades, and reading each as a Grade cost more than all the rest.
+    for grade, number in Counter(grades).items():
+        counts[_as_grade(grade)] += number
     return counts
 
 

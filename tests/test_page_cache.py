@@ -647,3 +647,27 @@ def test_the_digest_reads_every_field_of_the_evaluations_it_names():
     for cls, known in DIGESTED.items():
         assert known <= set(_field_names(cls)), cls
         assert set(OTHER_FIELDS[cls]) == set(_field_names(cls)) - known
+
+
+def test_a_revision_added_in_the_admin_shows_in_the_print_report_at_once(
+    admin_client, okayama_plan
+):
+    """The year's revisions, the print report's last table, are kept per published version."""
+    url = reverse("plans:report", args=[okayama_plan.code, YEAR])
+    assert "から適用される計画の見直しはありません" in text(admin_client.get(url))
+    indicator = Indicator.objects.get(policy__plan=okayama_plan, name=PARTICIPATION)
+    response = admin_client.post(
+        reverse("admin:indicators_indicatorrevision_add"),
+        {
+            "indicator": indicator.pk,
+            "kind": "ended",
+            "from_year": YEAR,
+            "reason": "調査を取りやめたため",
+            "decided_by": "岡山市協働推進委員会",
+            "decided_on": "2024-02-15",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain, response.content.decode()[:3000]
+    shown = text(admin_client.get(url))
+    assert "調査を取りやめたため" in shown and "から適用される計画の見直しはありません" not in shown

@@ -20,9 +20,10 @@ from indicators.models import Direction
 from plans.spreadsheet_cells import csv_cell
 from projects.models import Outlook
 
-# Part of the open data files' names in the cache: raised when their fields change, so that a
-# file kept by older code is not served for the same published version.
-OPEN_DATA_FORMAT = 4
+# Part of the open data files' names in the cache: raised when their fields change (or the way
+# they are kept: 5, compressed), so that a file kept by older code is not served for the same
+# published version.
+OPEN_DATA_FORMAT = 5
 
 # The kinds of value a column holds, as the dictionary names them.
 TEXT = "文字列"

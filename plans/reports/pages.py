@@ -182,18 +182,32 @@ def _report_workbook(plan, year, name):
     return file_key, workbook
 
 
+def year_revisions_kept(plan, year, published):
+    """The revisions taking effect in the year (the print report's last table), kept per
+    published version: they change only in the admin, the plan file and the next plan's
+    set-up, which all bump it."""
+    key = version_key(published, "year-revisions", year)
+    rows = cache.get(key)
+    if rows is None:
+        rows = year_revisions(plan, year)
+        cache.set(key, rows)
+    return rows
+
+
 def open_data_content(plan, kind, *, published=None):
     """The open data file `kind` ("csv", "json", ...) of the plan's evaluation for its last
     year, kept per published version."""
     published = published or plan_published_version(plan)
     year = plan.last_fiscal_year
     key = version_key(published, f"open-{kind}-{OPEN_DATA_FORMAT}", year)
-    content = cache.get(key)
+    # Compressed: a megabyte of text read from the database cache (base64 in its row) cost
+    # more than inflating a tenth of it.
+    content = cache_get_compressed(key)
     if content is None:
         _viewed(plan, f"open-{kind}", year)
         write, _ = OPEN_DATA_WRITERS[kind]
         content = write(plan_evaluation(plan, year))
-        cache.set(key, content)
+        cache_set_compressed(key, content)
     return content
 
 

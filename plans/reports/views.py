@@ -36,6 +36,7 @@ from plans.reports.pages import (
     page_context,
     report_xlsx_file,
     version_key,
+    year_revisions_kept,
 )
 from plans.reports.series import earlier_parts, successors
 from plans.reports.word import WORD_FORMAT, WordReport
@@ -77,7 +78,7 @@ def _evaluation_page(request, code, year, template_name, page, committee, extra=
     tables, demo = evaluation_tables(plan, year, page, published=published, context=context)
     # The committee's opinions are rendered for each request: what one sees depends on who
     # reads (plans/reports/opinions.py).
-    context |= committee(request.user, plan, year) | (extra(plan, year) if extra else {})
+    context |= committee(request.user, plan, year) | (extra(plan, year, published) if extra else {})
     response = render(
         request, template_name, context | {"tables": mark_safe(TABLES_PLACE), "demo": demo}
     )
@@ -319,7 +320,9 @@ def report_page(request, code, year):
         "reports/report.html",
         "report",
         _opinions_published,
-        extra=lambda plan, year: {"year_revisions": year_revisions(plan, year)},
+        extra=lambda plan, year, published: {
+            "year_revisions": year_revisions_kept(plan, year, published)
+        },
     )
 
 
