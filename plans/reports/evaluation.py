@@ -314,38 +314,55 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
     indicators = Indicator.objects.filter(policy__plan=plan)
     measures = Measure.objects.filter(policy__plan=plan)
     links = MeasureProject.objects.filter(measure__policy__plan=plan)
-    if policies is None:
+    whole_plan = policies is None
+    if whole_plan:
         policies = list(plan.policies.all())
     else:
         counted_results = counted_results.filter(indicator__policy__in=policies)
-        shown_projects = MeasureProject.objects.filter(measure__policy__in=policies)
-        counted_progress = counted_progress.filter(project__in=shown_projects.values("project_id"))
         indicators = indicators.filter(policy__in=policies)
         measures = measures.filter(policy__in=policies)
         links = links.filter(measure__policy__in=policies)
         assessments = assessments.filter(measure__policy__in=policies)
-    indicators = indicators.order_by("position", "pk").values_list(*INDICATOR_FIELDS)
+    # The indicators and the measures' project lists read first: their ids, not their queries
+    # again as subqueries, select what belongs to them (building those queries cost more
+    # than running them).
+    indicators = list(
+        map(
+            IndicatorRow._make,
+            indicators.order_by("position", "pk").values_list(*INDICATOR_FIELDS),
+        )
+    )
+    indicator_ids = [indicator.pk for indicator in indicators]
+    links = list(links.order_by("position", "pk").values_list(*LINK_FIELDS))  # per measure
+    project_ids = {project_id for _, project_id, _, _ in links}
+    # The whole plan's by the plan (thousands of ids would make long statements), a few
+    # policies' by their items' ids.
+    of_indicators = (
+        {"indicator__policy__plan": plan} if whole_plan else {"indicator_id__in": indicator_ids}
+    )
+    of_projects = {"project__plan": plan} if whole_plan else {"project_id__in": project_ids}
+    if not whole_plan:
+        counted_progress = counted_progress.filter(**of_projects)
     revisions = defaultdict(list)
-    revision_rows = IndicatorRevision.objects.filter(indicator__in=indicators.values("pk"))
+    revision_rows = IndicatorRevision.objects.filter(**of_indicators)
     for revision in map(
         RevisionRow._make, revision_rows.order_by("from_year", "pk").values_list(*REVISION_FIELDS)
     ):
         revisions[revision.indicator_id].append(revision)
     yearly_targets = defaultdict(dict)
     for indicator_id, year, value in IndicatorYearTarget.objects.filter(
-        indicator__in=indicators.values("pk")
+        **of_indicators
     ).values_list("indicator_id", "fiscal_year", "target_value"):
         yearly_targets[indicator_id][year] = value
     project_revisions = defaultdict(list)
-    for project_id, kind, from_year in ProjectRevision.objects.filter(
-        project__in=links.values("project_id")
-    ).values_list("project_id", "kind", "from_year"):
+    for project_id, kind, from_year in ProjectRevision.objects.filter(**of_projects).values_list(
+        "project_id", "kind", "from_year"
+    ):
         project_revisions[project_id].append((kind, from_year))
     results = defaultdict(list)
     for result in map(ResultRow._make, counted_results.values_list(*result_fields)):
         results[result.indicator_id].append(result)
     measures = measures.order_by("number")  # within each policy
-    links = links.order_by("position", "pk").values_list(*LINK_FIELDS)  # within each measure
     progress = {}  # the fiscal year's record of each project
     graded = {}  # the latest record with a grade of each project, up to the fiscal year
     records = defaultdict(list)  # every record of each project, oldest first
@@ -363,7 +380,7 @@ def plan_evaluation(plan, fiscal_year, *, approved_only=True, policies=None):
 
     indicators_by_policy = defaultdict(list)
     thresholds = plan.thresholds
-    for indicator in map(IndicatorRow._make, indicators):
+    for indicator in indicators:
         indicator_revisions = revisions[indicator.pk]
         if not is_active([(r.kind, r.from_year) for r in indicator_revisions], fiscal_year):
             continue

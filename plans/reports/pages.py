@@ -217,10 +217,10 @@ def _viewed_key(plan_pk):
 
 def _viewed(plan, page, year):
     """Note that a reader asked for `page` of the year: it is built ahead after a change."""
-    viewed = [(page, year)] + [
-        seen for seen in cache.get(_viewed_key(plan.pk), []) if seen != (page, year)
-    ]
-    cache.set(_viewed_key(plan.pk), viewed[:VIEWED_KEPT], timeout=None)
+    kept = cache.get(_viewed_key(plan.pk), [])
+    viewed = ([(page, year)] + [seen for seen in kept if seen != (page, year)])[:VIEWED_KEPT]
+    if viewed != kept:  # the page read again after each change: written once
+        cache.set(_viewed_key(plan.pk), viewed, timeout=None)
 
 
 def pages_viewed(plan):
