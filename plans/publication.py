@@ -14,13 +14,18 @@ every other write bumps every policy of the plan (`policies` left out).
 Read the version before reading the data it stands for: a page built meanwhile then holds
 data at least as new as its key, never older.
 
-Once the writer's transaction commits, a change of more than one policy calls the functions
-named in settings.PUBLISHED_CHANGE_HOOKS with the plan's pk: the reports build there the pages
-read recently (plans/reports/pages.py), so that the first reader after a plan-wide change
-does not wait for every policy to be built. A change of one policy leaves its part to the next
-reader, who builds that one alone.
+Once the writer's transaction commits, a change of policies calls the functions named in
+settings.PUBLISHED_CHANGE_HOOKS with the plan's pk: the reports build there the pages read
+recently (plans/reports/pages.py), so that the first reader after a change does not wait for
+them. A change of several policies (a plan-wide change, a few times a year) builds them before
+the writer's response; a change of one policy (an approval, a return: the office's everyday
+write) after it, once the response has gone (`after_response`): neither the office nor the
+next reader waits. A change of no policy (a year's lock) is assembled by its next reader from
+the parts kept.
 """
 
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,6 +36,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from plans.models import BasicPolicy, Plan, PlanPublication, PolicyPublication
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -94,11 +101,52 @@ def _changed_after_commit(plan, policies):
 
     def after_commit():
         if len(changed) > 1:
-            for hook in settings.PUBLISHED_CHANGE_HOOKS:
-                import_string(hook)(plan.pk)
+            _hooks_call(plan.pk)
+        elif changed:
+            after_response(_hooks_call, plan.pk)
 
     after_commit.plan_pk, after_commit.policies = plan.pk, changed
     transaction.on_commit(after_commit, robust=True)
+
+
+def _hooks_call(plan_pk):
+    for hook in settings.PUBLISHED_CHANGE_HOOKS:
+        import_string(hook)(plan_pk)
+
+
+# --- After the response ----------------------------------------------------------------------
+
+_request = threading.local()
+
+
+def after_response(function, *args):
+    """Call `function(*args)` once the current request's response has been handed to the
+    server, or at once outside a request (a command, a script).
+
+    The worker does it before it takes the next request; the client has its whole answer by
+    then (its length is in the headers). A failure is logged: the response is gone, and what
+    the function would have made is made later by whoever needs it.
+    """
+    pending = getattr(_request, "pending", None)
+    if pending is None:
+        function(*args)
+    else:
+        pending.append((function, args))
+
+
+def request_started_receiver(**kwargs):
+    _request.pending = []
+
+
+def request_finished_receiver(**kwargs):
+    """Also for a request that raised (Django's test client re-raises without finishing it):
+    what it left is done now, and nothing waits for a response that never comes."""
+    pending, _request.pending = getattr(_request, "pending", None) or [], None
+    for function, args in pending:
+        try:
+            function(*args)
+        except Exception:
+            logger.exception("応答の後の処理に失敗しました: %s", getattr(function, "__name__", ""))
 
 
 @dataclass(frozen=True)

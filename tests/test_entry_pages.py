@@ -330,9 +330,7 @@ def test_the_second_of_two_people_editing_is_refused_and_sees_the_other_change(s
 
 
 @pytest.mark.django_db
-def test_the_entry_page_shows_the_latest_changes_and_the_history_page_every_one(
-    setup, monkeypatch
-):
+def test_the_entry_page_shows_the_latest_changes_and_the_history_page_every_one(setup, monkeypatch):
     own = setup["own"]
     for number in range(1, 14):
         entry_save(
@@ -351,9 +349,7 @@ def test_the_entry_page_shows_the_latest_changes_and_the_history_page_every_one(
     texts = [visible_text(page.content.decode()) for page in pages]
     assert all(page.status_code == 200 for page in pages)
     assert "全13件(新しい順)。1〜5件目" in texts[0] and "11〜13件目" in texts[2]
-    values = [
-        re.findall(r"実績値: (?:\(空欄\)|[0-9.]+) → ([0-9.]+)", text) for text in texts
-    ]
+    values = [re.findall(r"実績値: (?:\(空欄\)|[0-9.]+) → ([0-9.]+)", text) for text in texts]
     # Each change once; the last of a page is measured against the first of the next.
     assert values == [["13", "12", "11", "10", "9"], ["8", "7", "6", "5", "4"], ["3", "2", "1"]]
     assert texts[2].count("作成") == 1 and "実績値: (空欄) → 1" in texts[2]
