@@ -6,6 +6,7 @@ another's header; the open data answers a client's conditional request with 304.
 import copy
 import json
 import re
+from contextlib import contextmanager
 from decimal import Decimal
 from html import unescape
 from io import BytesIO, StringIO
@@ -13,7 +14,7 @@ from io import BytesIO, StringIO
 import pytest
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -559,6 +560,21 @@ def test_a_return_builds_the_pages_read_after_the_office_has_its_answer(
 built_plans = []
 
 
+@contextmanager
+def a_request():
+    """What the worker signals around a request, as the test client does: without closing the
+    database connection, which holds the test's transaction."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    request_started.send(sender=None)
+    try:
+        yield
+    finally:
+        request_finished.send(sender=None)
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
+
+
 def recording_hook(plan_pk):
     built_plans.append(plan_pk)
 
@@ -574,13 +590,10 @@ def test_a_change_of_one_policy_is_built_once_the_response_has_gone(
         .first()
         .results.get(fiscal_year=YEAR)
     )
-    request_started.send(sender=None)
-    try:
+    with a_request():
         with django_capture_on_commit_callbacks(execute=True):
             entry_return(entry=entry, user=personas["admin"], version=entry.version, reason="桁")
         assert built_plans == []  # the view is still answering
-    finally:
-        request_finished.send(sender=None)
     assert built_plans == [plan.pk]
 
 
@@ -611,10 +624,8 @@ def test_a_failing_build_after_the_response_is_logged_and_loses_nothing(
         .first()
         .results.get(fiscal_year=YEAR)
     )
-    request_started.send(sender=None)
-    with django_capture_on_commit_callbacks(execute=True):
+    with a_request(), django_capture_on_commit_callbacks(execute=True):
         entry_return(entry=entry, user=personas["admin"], version=entry.version, reason="桁")
-    request_finished.send(sender=None)
     assert "壊れた事前作成" in caplog.text
     assert entry.__class__.objects.get(pk=entry.pk).status == EntryStatus.RETURNED
 
