@@ -1,6 +1,7 @@
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from indicators.achievement import Grade, explain, format_number, format_percent
 from plans.access import department_ids, is_plan_admin
@@ -197,3 +198,71 @@ def result_value(indicator, result):
 def minutes(duration):
     """A timedelta as whole minutes, rounded up: 30 for a 30-minute lockout."""
     return -(-int(duration.total_seconds()) // 60)
+
+
+# --- Entry forms ------------------------------------------------------------------------------
+# The entry pages' forms in Bootstrap 5's markup, as crispy-forms' bootstrap5 pack writes it
+# (the same classes, ids and structure; Django adds aria-invalid and aria-describedby), built in
+# Python: crispy's templates, a dozen per field, were two thirds of an entry page's rendering,
+# and the entry page is what department staff open most.
+
+_WIDGET_CLASSES = {
+    "checkbox": "checkboxinput form-check-input",
+    "select": "select form-select",
+    "textarea": "textarea form-control",
+}
+
+
+@register.simple_tag
+def entry_form_fields(form):
+    errors = [*form.non_field_errors()] + [
+        error for field in form.hidden_fields() for error in field.errors
+    ]
+    parts = []
+    if errors:
+        parts.append(
+            format_html(
+                '<div class="alert alert-block alert-danger"><ul class="m-0">{}</ul></div>',
+                format_html_join("", "<li>{}</li>", ((error,) for error in errors)),
+            )
+        )
+    parts += [str(field) for field in form.hidden_fields()]
+    parts += [_entry_field(field) for field in form.visible_fields()]
+    return mark_safe("".join(parts))  # each part escaped above
+
+
+def _entry_field(field):
+    widget_type = field.widget_type
+    classes = _WIDGET_CLASSES.get(widget_type, "textinput form-control")
+    if own := field.field.widget.attrs.get("class"):
+        classes = f"{own} {classes}"
+    if field.errors:
+        classes += " is-invalid"
+    widget = field.as_widget(attrs={"class": classes})
+    required = mark_safe('<span class="asteriskField">*</span>') if field.field.required else ""
+    errors = ""
+    if field.errors:
+        errors = format_html(
+            '<div id="{}_error" class="invalid-feedback">{}</div>',
+            field.auto_id,
+            format_html_join(
+                "",
+                '<p id="error_{}_{}"><strong>{}</strong></p>',
+                ((number, field.auto_id, error) for number, error in enumerate(field.errors, 1)),
+            ),
+        )
+    help_text = ""
+    if field.help_text:
+        help_text = format_html(
+            '<div id="{}_helptext" class="form-text">{}</div>', field.auto_id, field.help_text
+        )
+    if widget_type == "checkbox":
+        return format_html(
+            '<div class="mb-3"><div id="div_{}" class="form-check">{}'
+            '<label for="{}" class="form-check-label">{}{}</label>{}{}</div></div>',
+            field.auto_id, widget, field.id_for_label, field.label, required, errors, help_text,
+        )  # fmt: skip
+    return format_html(
+        '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}{}</label>{}{}{}</div>',
+        field.auto_id, field.id_for_label, field.label, required, widget, errors, help_text,
+    )  # fmt: skip
