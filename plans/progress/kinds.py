@@ -23,6 +23,10 @@ class Kind:
         """The items that take an entry for `fiscal_year`."""
         return self.targets(plan, fiscal_year)
 
+    def target_for_year(self, plan, fiscal_year, pk):
+        """The item `pk` if it is one of `targets_for_year`, else None."""
+        return next(iter(self.targets_for_year(plan, fiscal_year).filter(pk=pk)), None)
+
     def of_departments(self, targets, departments):
         """Those of `targets` that the departments (ids) enter."""
         return targets.filter(department__in=departments)
@@ -59,6 +63,15 @@ class RevisedKind(Kind):
         if fiscal_year is None:
             return targets.prefetch_related("revisions")
         return targets.active_in(fiscal_year).prefetch_related("revisions")
+
+    def target_for_year(self, plan, fiscal_year, pk):
+        # Read by its id among the plan's, then judged active from its revisions (read with it
+        # in any case): the year's filter in SQL cost more to build and plan than the row did
+        # to read, on every entry page and every save.
+        target = next(iter(self.targets(plan).filter(pk=pk)), None)
+        if target is None or self.inactive_reason(target, fiscal_year):
+            return None
+        return target
 
     def inactive_reason(self, target, fiscal_year):
         """Why the item takes no entry for the year (added later, or ended), or None."""

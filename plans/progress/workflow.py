@@ -277,9 +277,13 @@ def entry_save(*, kind, target, fiscal_year, user, values, version, submit=False
         raise refusal
     _mark_entered(entry, user, submit)
     _validated(entry)
+    action = "entry.submit" if submit else "entry.save"
+    if current is not None:  # its row is locked above: nobody writes it meanwhile
+        _record(entry, user, action)
+        return entry
     try:
         with transaction.atomic():
-            _record(entry, user, "entry.submit" if submit else "entry.save")
+            _record(entry, user, action)
     except IntegrityError as error:
         # Two people created the first entry for the same year at the same moment.
         raise ConcurrentEditError(kind.entry_model.objects.of(target, fiscal_year)) from error

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -98,7 +98,10 @@ def _get_item(request, code, year, kind_slug, pk):
     require_entry_role(request.user)
     plan = get_plan_for_year(code, year)
     kind = KINDS[kind_slug]
-    target = kind.plan_known(get_object_or_404(kind.targets_for_year(plan, year), pk=pk), plan)
+    target = kind.target_for_year(plan, year, pk)
+    if target is None:
+        raise Http404("この項目はこの年度の入力の対象ではありません。")
+    kind.plan_known(target, plan)
     if not can_enter(request.user, target):
         department = target.department or "協働推進課"
         raise PermissionDenied(
