@@ -533,6 +533,12 @@ def test_a_bulk_approval_across_policies_builds_the_pages_read(
     assert "123,456" in text(committee.get(ALL_PAGES["overview"](plan)))
 
 
+def approved_result(plan, *, policy_number):
+    """The year's approved result of the first indicator of a policy (seed_results)."""
+    indicator = Indicator.objects.filter(policy__plan=plan, policy__number=policy_number).first()
+    return indicator.results.get(fiscal_year=YEAR)
+
+
 def test_a_return_builds_the_pages_read_after_the_office_has_its_answer(
     admin_client, committee, seed_results, personas, django_capture_on_commit_callbacks
 ):
@@ -540,11 +546,7 @@ def test_a_return_builds_the_pages_read_after_the_office_has_its_answer(
     then the worker builds the pages read; their next reader evaluates nothing."""
     plan = seed_results
     everything_shown(committee, plan)  # read, so remembered
-    entry = (
-        Indicator.objects.filter(policy__plan=plan, policy__number=2)
-        .first()
-        .results.get(fiscal_year=YEAR)
-    )
+    entry = approved_result(plan, policy_number=2)
     url = reverse("plans:entry_return", args=[plan.code, YEAR, "indicators", entry.indicator_id])
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -579,17 +581,18 @@ def recording_hook(plan_pk):
     built_plans.append(plan_pk)
 
 
+def recording(settings):
+    """The pages' builders replaced by one that notes the plan it was called for."""
+    settings.PUBLISHED_CHANGE_HOOKS = ["tests.test_page_cache.recording_hook"]
+    built_plans.clear()
+
+
 def test_a_change_of_one_policy_is_built_once_the_response_has_gone(
     seed_results, personas, settings, django_capture_on_commit_callbacks
 ):
     plan = seed_results
-    settings.PUBLISHED_CHANGE_HOOKS = ["tests.test_page_cache.recording_hook"]
-    built_plans.clear()
-    entry = (
-        Indicator.objects.filter(policy__plan=plan, policy__number=2)
-        .first()
-        .results.get(fiscal_year=YEAR)
-    )
+    recording(settings)
+    entry = approved_result(plan, policy_number=2)
     with a_request():
         with django_capture_on_commit_callbacks(execute=True):
             entry_return(entry=entry, user=personas["admin"], version=entry.version, reason="桁")
@@ -602,13 +605,8 @@ def test_outside_a_request_a_change_of_one_policy_is_built_at_once(
 ):
     """A command or a script has no response to send first."""
     plan = seed_results
-    settings.PUBLISHED_CHANGE_HOOKS = ["tests.test_page_cache.recording_hook"]
-    built_plans.clear()
-    entry = (
-        Indicator.objects.filter(policy__plan=plan, policy__number=3)
-        .first()
-        .results.get(fiscal_year=YEAR)
-    )
+    recording(settings)
+    entry = approved_result(plan, policy_number=3)
     with django_capture_on_commit_callbacks(execute=True):
         entry_return(entry=entry, user=personas["admin"], version=entry.version, reason="桁")
     assert built_plans == [plan.pk]
@@ -619,11 +617,7 @@ def test_a_failing_build_after_the_response_is_logged_and_loses_nothing(
 ):
     plan = seed_results
     settings.PUBLISHED_CHANGE_HOOKS = ["tests.test_page_cache.broken_hook"]
-    entry = (
-        Indicator.objects.filter(policy__plan=plan, policy__number=2)
-        .first()
-        .results.get(fiscal_year=YEAR)
-    )
+    entry = approved_result(plan, policy_number=2)
     with a_request(), django_capture_on_commit_callbacks(execute=True):
         entry_return(entry=entry, user=personas["admin"], version=entry.version, reason="桁")
     assert "壊れた事前作成" in caplog.text
