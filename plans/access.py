@@ -113,8 +113,8 @@ def user_departments(user):
 
 
 def department_ids(user):
-    """The ids of `user_departments`."""
-    return frozenset(department.pk for department in user_departments(user))
+    """The ids of `user_departments` (asked for every item a page lists: derived once)."""
+    return _cached(user, "department_ids", lambda: frozenset(d.pk for d in user_departments(user)))
 
 
 def can_enter(user, target):

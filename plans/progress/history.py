@@ -75,9 +75,10 @@ def history_records(instance):
     return instance.history.select_related("history_user").order_by("-history_date", "-history_id")
 
 
-def history_rows(instance, limit=HISTORY_LIMIT):
-    """The newest `limit` changes first; each row lists the fields that changed in it."""
-    return rows_of(type(instance), list(history_records(instance)[: limit + 1]), limit)
+def history_rows(instance):
+    """The newest HISTORY_LIMIT changes first; each row lists the fields that changed in it."""
+    records = list(history_records(instance)[: HISTORY_LIMIT + 1])
+    return rows_of(type(instance), records, HISTORY_LIMIT)
 
 
 def rows_of(model, records, limit):

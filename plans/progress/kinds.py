@@ -43,15 +43,16 @@ class Kind:
     # Where a target names its plan: on itself, or on the object this attribute names.
     plan_holder = None
 
+    def _plan_holder(self, target):
+        return getattr(target, self.plan_holder) if self.plan_holder else target
+
     def plan_of(self, target):
-        holder = getattr(target, self.plan_holder) if self.plan_holder else target
-        return holder.plan
+        return self._plan_holder(target).plan
 
     def plan_known(self, target, plan):
         """`target`, holding `plan` (its plan, read already): its checks and its entries'
         validation read the plan from there instead of the database."""
-        holder = getattr(target, self.plan_holder) if self.plan_holder else target
-        holder.plan = plan
+        self._plan_holder(target).plan = plan
         return target
 
 

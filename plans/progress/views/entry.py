@@ -117,12 +117,11 @@ def entry_page(request, code, year, kind, pk):
     form_class = kind.form_class()
     action = request.POST.get("action", "save")
     conflict = None
-    entry = None  # read below when the page is shown: a save that succeeds reads it locked
     if request.method == "POST":
         form = form_class(request.POST, target=target)
         if form.is_valid() and action in ("save", "submit"):
             try:
-                entry = entry_save(
+                entry_save(
                     kind=kind,
                     target=target,
                     fiscal_year=year,
@@ -146,7 +145,7 @@ def entry_page(request, code, year, kind, pk):
                 done = "を提出しました" if action == "submit" else "の下書きを保存しました"
                 messages.success(request, f"「{target}」の{format_fiscal_year(year)}分{done}。")
                 return redirect(request.path)
-    # The year's entry and the earlier years' in one read.
+    # The year's entry and the earlier years' in one read (after a refused save: as stored now).
     entries = list(kind.entry_model.objects.for_targets([target]).up_to(year))
     entry = next((stored for stored in entries if stored.fiscal_year == year), None)
     earlier = [stored for stored in entries if stored.fiscal_year < year]
